@@ -1,2 +1,11 @@
-using TorchSharp;
-Console.WriteLine(torch.ones(2, 2).sum().item<float>());
+using System.CommandLine;
+using SharpTune.Cli.Commands;
+
+var root = new RootCommand("SharpTune: train and fine-tune large language models from .NET.")
+{
+    TrainCommand.Create(),
+    InitModelCommand.Create(),
+    GenerateCommand.Create(),
+    InfoCommand.Create(),
+};
+return root.Parse(args).Invoke();

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using SharpTune.Backend;
+using SharpTune.Models;
+using static TorchSharp.torch;
+
+namespace SharpTune.Cli.Commands;
+
+/// <summary>Options several commands share, and how they resolve.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "auto (CUDA when available), cpu, cuda or cuda:N",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<string> Dtype() => new("--dtype")
+    {
+        Description = "auto (fp32 on CPU, bf16 on CUDA), float32, bfloat16 or float16",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<string> Model() => new("--model")
+    {
+        Description = "an HF model folder (config.json + model.safetensors or shards)",
+        Required = true,
+    };
+
+    public static (Device Device, ScalarType Dtype) Resolve(string device, string dtype)
+    {
+        var dev = ComputeDevice.Resolve(device, "--device");
+        var type = dtype == "auto" ? ComputeDevice.DefaultDtype(dev) : DtypeNames.Parse(dtype, "--dtype");
+        return (dev, type);
+    }
+}

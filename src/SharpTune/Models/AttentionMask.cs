@@ -1,0 +1,48 @@
+using static TorchSharp.torch;
+
+namespace SharpTune.Models;
+
+/// <summary>
+/// Which keys each query may attend to: causal order, padding, and an optional sliding window,
+/// in the boolean form torch's scaled_dot_product_attention takes (true = attend).
+/// </summary>
+public static class AttentionMask
+{
+    /// <summary>
+    /// The mask for <paramref name="queryLength"/> new positions after <paramref name="pastLength"/> cached ones.
+    /// Returns (null, true) when plain causal attention suffices (the fast SDPA path), (null, false) when every
+    /// query may see every key, else a [batch, 1, query, key] boolean mask.
+    /// </summary>
+    /// <param name="padding">[batch, past + query] with 1 for real tokens and 0 for padding, or null.</param>
+    /// <param name="queryLength">New positions in this forward pass.</param>
+    /// <param name="pastLength">Positions already in the KV cache.</param>
+    /// <param name="slidingWindow">Attend only to the last this-many positions, or null.</param>
+    /// <param name="device">Where the mask is needed.</param>
+    public static (Tensor? Mask, bool IsCausal) Build(Tensor? padding, long queryLength, long pastLength, long? slidingWindow, Device device)
+    {
+        long keyLength = pastLength + queryLength;
+        bool windowBites = slidingWindow is { } w && keyLength > w;
+        if (padding is null && !windowBites)
+        {
+            if (pastLength == 0) return (null, queryLength > 1);
+            if (queryLength == 1) return (null, false);
+        }
+
+        using var scope = NewDisposeScope();
+        var queryPos = arange(pastLength, keyLength, device: device).unsqueeze(1);   // [Q, 1]
+        var keyPos = arange(0, keyLength, device: device).unsqueeze(0);              // [1, K]
+        var allowed = keyPos <= queryPos;
+        if (windowBites) allowed = allowed.logical_and(keyPos > queryPos - slidingWindow!.Value);
+        var mask = allowed.unsqueeze(0).unsqueeze(0);                                // [1, 1, Q, K]
+        if (padding is not null)
+        {
+            var keep = padding.to(ScalarType.Bool).to(device).unsqueeze(1).unsqueeze(1); // [B, 1, 1, K]
+            mask = mask.logical_and(keep);
+        }
+        // A query that may see nothing (a left-padding position) would give NaN; let it see everything.
+        // Its output is never used, and this keeps the numbers finite.
+        var blind = mask.any(-1, keepdim: true).logical_not();
+        mask = mask.logical_or(blind);
+        return (mask.MoveToOuterDisposeScope(), false);
+    }
+}
