@@ -22,7 +22,4 @@ public static class DtypeNames
         ScalarType.Float16 => "float16",
         _ => throw new ArgumentException($"not a model dtype: {dtype}", nameof(dtype)),
     };
-
-    /// <summary>Bytes per element of a floating model dtype.</summary>
-    public static int Size(ScalarType dtype) => dtype == ScalarType.Float32 ? 4 : 2;
 }

@@ -32,7 +32,7 @@ public static class HfModelFolder
         var model = new LlamaForCausalLM(config, device, dtype);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
 
-        var missing = parameters.Keys.Where(n => !reader.Names.Contains(n)).ToList();
+        var missing = parameters.Keys.Where(n => !reader.Contains(n)).ToList();
         var unexpected = reader.Names.Where(n => !parameters.ContainsKey(n) && !IsIgnorable(n, config)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new SharpTuneException(

@@ -59,7 +59,7 @@ public sealed record ModelConfig
     /// <summary>Every key of the source file, so that unknown keys survive a load/save round trip.</summary>
     public JsonObject Raw { get; init; } = new();
 
-    /// <summary>Parameters in the key/value projections per layer relative to the query heads.</summary>
+    /// <summary>How many query heads share each key/value head.</summary>
     public long KeyValueGroups => NumAttentionHeads / NumKeyValueHeads;
 
     /// <summary>Reads and validates <c>config.json</c>; errors name the file and key.</summary>
