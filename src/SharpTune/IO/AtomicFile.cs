@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace SharpTune.IO;
 
@@ -6,7 +9,7 @@ namespace SharpTune.IO;
 /// Writes a file so that readers see either the old file or the complete new one: the content goes to
 /// <c>&lt;path&gt;.tmp-&lt;random&gt;</c> in the same folder, is flushed to disk, then renamed over the target.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
     /// <exception cref="SharpTuneException">The file could not be written (disk full, no permission, ...).</exception>
@@ -32,6 +35,13 @@ internal static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>Writes <paramref name="node"/> as indented JSON with a final newline (as transformers writes config.json), atomically.</summary>
+    /// <exception cref="SharpTuneException">The file could not be written.</exception>
+    public static void WriteJson(string path, JsonNode node) =>
+        Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(node.ToJsonString(IndentedJson) + "\n")));
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
     private static void TryDelete(string file)
     {

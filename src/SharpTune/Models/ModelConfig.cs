@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SharpTune.IO;
 
 namespace SharpTune.Models;
 
@@ -229,9 +230,8 @@ public sealed record ModelConfig
         return obj;
     }
 
-    /// <summary>Writes <c>config.json</c> (indented, as transformers writes it).</summary>
-    public void Save(string path) =>
-        File.WriteAllText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    /// <summary>Writes <c>config.json</c> atomically (indented, as transformers writes it).</summary>
+    public void Save(string path) => AtomicFile.WriteJson(path, ToJson());
 
     /// <summary>The transformers class that loads this config.</summary>
     public string ArchitectureName => ModelType switch

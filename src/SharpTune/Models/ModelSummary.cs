@@ -16,7 +16,7 @@ public sealed record ModelSummary(ModelConfig Config, long Parameters, IReadOnly
         foreach (var name in reader.Names.Where(n => !HfModelFolder.IsIgnorable(n, config)))
         {
             var info = reader.Info(name);
-            long count = info.Shape.Aggregate(1L, (a, b) => checked(a * b));
+            long count = info.ElementCount;
             total += count;
             string dtype = info.Dtype.ToString();
             dtypes[dtype] = dtypes.GetValueOrDefault(dtype) + count;

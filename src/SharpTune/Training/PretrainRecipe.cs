@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpTune.Backend;
 using SharpTune.Inference;
+using SharpTune.IO;
 using SharpTune.Models;
 using SharpTune.Tokenization;
 using static TorchSharp.torch;
@@ -78,8 +79,7 @@ public sealed class PretrainRecipe(PretrainConfig config, Action<string> log)
             summary["sample"] = sample;
             log($"sample: {sample}");
         }
-        File.WriteAllText(Path.Combine(config.OutputDir, "summary.json"),
-            summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteJson(Path.Combine(config.OutputDir, "summary.json"), summary);
         log($"saved {config.OutputDir} (eval loss {initialEval:F3} -> {lastEval:F3})");
         return summary;
     }
