@@ -5,6 +5,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 ./setup.sh --if-needed || exit 1
+tests/peers/ensure.sh || exit 1
 results="$root/.build/test-results"
 rm -rf "$results"
 dotnet test SharpTune.sln -c Release --nologo --logger "trx;LogFileName=results.trx" \
