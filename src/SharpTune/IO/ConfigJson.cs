@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SharpTune.Models;
+namespace SharpTune.IO;
 
 /// <summary>Typed, error-naming reads of keys from a JSON object such as config.json.</summary>
 internal sealed class ConfigJson(JsonObject obj, string source)
