@@ -39,7 +39,7 @@ public sealed class LlamaModel : nn.Module
     /// Final hidden states [batch, seq, hidden] for <paramref name="inputIds"/> [batch, seq].
     /// </summary>
     /// <param name="inputIds">Token ids, int64.</param>
-    /// <param name="attentionMask">[batch, past + seq], 1 for tokens and 0 for padding; null when there is none.</param>
+    /// <param name="attentionMask">[batch, past + seq]: 0 for padding, else the sample index of a packed row (1 when unpacked); null when there is none.</param>
     /// <param name="positionIds">[batch, seq]; by default past, past+1, …</param>
     /// <param name="cache">Past keys/values, appended to and advanced; null to attend within the input only.</param>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
