@@ -128,6 +128,25 @@ public sealed class LlamaForCausalLMTests
     }
 
     [Fact]
+    public void Gradient_checkpointing_gives_the_same_loss_and_gradients()
+    {
+        using var model = TinyModels.Create("llama", seed: 7);
+        using var ids = tensor(new long[] { 1, 5, 9, 14, 3, 8, 2, 11 }).reshape(2, 4);
+        Dictionary<string, Tensor> Gradients(bool checkpointing)
+        {
+            model.zero_grad();
+            model.Model.GradientCheckpointing = checkpointing;
+            var logits = model.Forward(ids);
+            nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), ids.roll(-1, 1).reshape(-1)).backward();
+            return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        }
+        var plain = Gradients(false);
+        var recomputed = Gradients(true);
+        foreach (var (name, grad) in plain)
+            Assert.True((grad - recomputed[name]).abs().max().item<float>() <= 1e-5 * Math.Max(1, grad.abs().max().item<float>()), name);
+    }
+
+    [Fact]
     public void Linear_slots_can_be_swapped_by_name()
     {
         using var model = TinyModels.Create("llama");
