@@ -48,6 +48,8 @@ public sealed class BpeTrainerPeerTests
         ];
         var (vocabSize, results) = PeerTokenizer.Run(dir.Path, texts);
         Assert.Equal(model.Vocab.Count, vocabSize);
+        var (hfVocabSize, hf) = PeerTokenizer.RunHf(dir.Path, texts);
+        Assert.Equal(model.Vocab.Count, hfVocabSize);
         for (int i = 0; i < texts.Length; i++)
         {
             var r = results[i];
@@ -57,7 +59,34 @@ public sealed class BpeTrainerPeerTests
             Assert.DoesNotContain(r.PlainIds, id => id < 3);
             Assert.All(r.PlainIds, id => Assert.InRange(id, 3, model.Vocab.Count - 1));
             Assert.Equal(Encoding.UTF8.GetByteCount(texts[i]), r.Tokens.Sum(t => t.Length));
+            // HF's own library (what transformers' PreTrainedTokenizerFast runs) gives the same ids and text.
+            Assert.Equal(r.Ids, hf[i].Ids);
+            Assert.Equal(r.PlainIds, hf[i].PlainIds);
+            Assert.Equal(texts[i], hf[i].DecodedSkipSpecial);
         }
+    }
+
+    [Fact]
+    public void Merges_equal_those_of_hf_tokenizers_own_trainer()
+    {
+        // HF's trainer reads a file one line at a time; train on the same lines, both until no pair is left.
+        using var dir = new TempFolder();
+        string corpus = string.Join("\n", TrainingCorpus.Documents(seed: 12, count: 12, words: 200)) + "\n";
+        File.WriteAllText(dir.File("corpus.txt"), corpus);
+        var trainer = new BpeTrainer(new BpeTrainerOptions { VocabSize = 30_000, MinFrequency = 0 });
+        for (int start = 0; start < corpus.Length;)
+        {
+            int end = corpus.IndexOf('\n', start) + 1;
+            trainer.AddText(corpus[start..end]);
+            start = end;
+        }
+        var model = trainer.Train();
+        Assert.Contains("no pair left", model.StopReason);
+        BpeTokenizerFiles.Write(dir.Path, model, new BpeTokenizerFileOptions());
+
+        var hfMerges = PeerTokenizer.HfTrainMerges(dir.File("tokenizer.json"), dir.File("corpus.txt"));
+        Assert.True(model.Merges.Count > 300, $"{model.Merges.Count} merges");
+        Assert.Equal(hfMerges, model.Merges.Select(m => m.Left + " " + m.Right));
     }
 
     [Fact]
