@@ -86,6 +86,17 @@ public sealed class BpeTrainerTests
     }
 
     [Fact]
+    public void No_merge_is_spelled_like_a_special_token()
+    {
+        // Text " x" is "Ġx" in the byte-level alphabet, the spelling of this special token, which owns that entry.
+        var model = Train(Enumerable.Repeat("x x x xy xy", 20), vocabSize: 400, specials: ["Ġx"]);
+        Assert.DoesNotContain(model.Merges, m => m.Result == "Ġx");
+        Assert.Contains(model.Merges, m => m.Result == "Ġxy");
+        Assert.Equal(model.Vocab.Count, model.Vocab.Distinct().Count());
+        Assert.Equal(model.Vocab.Count, BpeTokenizerFiles.TokenizerJson(model, new())["model"]!["vocab"]!.AsObject().Count);
+    }
+
+    [Fact]
     public void Same_text_in_any_order_gives_byte_identical_files()
     {
         var documents = TrainingCorpus.Documents(seed: 3, count: 20, words: 150);

@@ -176,6 +176,7 @@ public sealed class BpeTrainer
                 {
                     // Too long, or spelled like a special token (which an encoder cuts out before BPE): never merge.
                     pair.Done = true;
+                    pair.Pieces = null;
                     continue;
                 }
                 if (!exists) merged = AddToken(text, length);
