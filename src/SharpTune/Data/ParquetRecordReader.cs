@@ -44,9 +44,16 @@ internal static class ParquetRecordReader
         DateTime d => JsonValue.Create(d.ToString("O", CultureInfo.InvariantCulture)),
         DateTimeOffset d => JsonValue.Create(d.ToString("O", CultureInfo.InvariantCulture)),
         byte[] bytes => JsonValue.Create(Convert.ToBase64String(bytes)),
-        IDictionary dict => new JsonObject(dict.Cast<DictionaryEntry>()
-            .Select(e => KeyValuePair.Create(Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "", ToJson(e.Value)))),
+        IDictionary dict => Object(dict),
         IEnumerable list => new JsonArray(list.Cast<object?>().Select(ToJson).ToArray()),
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
     };
+
+    private static JsonObject Object(IDictionary dict)
+    {
+        var obj = new JsonObject();
+        var entries = dict.GetEnumerator();
+        while (entries.MoveNext()) obj[Convert.ToString(entries.Key, CultureInfo.InvariantCulture) ?? ""] = ToJson(entries.Value);
+        return obj;
+    }
 }
