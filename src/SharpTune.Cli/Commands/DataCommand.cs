@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using SharpTune;
+using SharpTune.Config;
 using SharpTune.Data;
 using SharpTune.IO;
 using SharpTune.Tokenization;
@@ -33,7 +34,7 @@ internal static class DataCommand
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            var settings = DataConfig.Load(result.GetValue(config)!);
+            var settings = Load(result.GetValue(config)!);
             var context = TrainingData.LoadTokenizer(settings);
             var dataset = new DataPipeline(settings, context, Console.Error.WriteLine).Prepare(!result.GetValue(noCache));
             bool useColor = result.GetValue(color) switch
@@ -61,7 +62,7 @@ internal static class DataCommand
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            var settings = DataConfig.Load(result.GetValue(config)!);
+            var settings = Load(result.GetValue(config)!);
             bool needsTokens = settings.Cleaning.MinTokens is not null || settings.Cleaning.MaxTokens is not null;
             var context = needsTokens ? TrainingData.LoadTokenizer(settings) : null;
             var (records, report) = new DataPipeline(settings, context, Console.Error.WriteLine).Clean();
@@ -80,6 +81,16 @@ internal static class DataCommand
             Console.WriteLine($"report: {reportPath}");
         }));
         return command;
+    }
+
+    /// <summary>The data settings of a run config; keys the data pipeline does not read (the trainer's, or typos) are listed on stderr.</summary>
+    private static DataConfig Load(string path)
+    {
+        var yaml = YamlConfigFile.Load(path);
+        var settings = DataConfig.Read(yaml);
+        var others = yaml.Root.Keys.Where(k => !DataConfig.Keys.Contains(k)).ToList();
+        if (others.Count > 0) Console.Error.WriteLine($"note: keys the data pipeline does not read (the trainer's, or typos): {string.Join(", ", others)}");
+        return settings;
     }
 
     private static string ReportPath(string output)

@@ -8,6 +8,7 @@ namespace SharpTune.Data;
 /// Reads JSON Lines (one object per line) and JSON documents (an array of objects, or an object whose
 /// <c>data</c> or <c>train</c> key holds that array), keeping the line where each record starts.
 /// A <c>.json</c> file that holds several values one after another is read as JSON Lines, as Hugging Face datasets does.
+/// <c>.jsonl</c> files are streamed line by line (any size); a <c>.json</c> document is read whole (up to 2 GiB).
 /// </summary>
 internal static class JsonRecordReader
 {
@@ -15,6 +16,7 @@ internal static class JsonRecordReader
 
     public static IEnumerable<SourceRecord> Read(string file, int dataset, BadRecordSink sink)
     {
+        if (Path.GetExtension(file).ToLowerInvariant() is ".jsonl" or ".ndjson") return StreamLines(file, dataset, sink);
         byte[] bytes;
         try
         {
@@ -23,6 +25,10 @@ internal static class JsonRecordReader
         catch (IOException e)
         {
             throw new SharpTuneException($"{file}: cannot read: {e.Message}");
+        }
+        catch (OutOfMemoryException)
+        {
+            throw new SharpTuneException($"{file}: too large to read as one JSON document; write it as JSON Lines (.jsonl)");
         }
         int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
         return IsSingleDocument(bytes, start)
@@ -60,6 +66,34 @@ internal static class JsonRecordReader
         return -1;
     }
 
+    private static IEnumerable<SourceRecord> StreamLines(string file, int dataset, BadRecordSink sink)
+    {
+        long lineNo = 0;
+        foreach (var line in File.ReadLines(file))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (Parse(Encoding.UTF8.GetBytes(line), new RecordOrigin(file, Line: lineNo), dataset, sink) is { } record) yield return record;
+        }
+    }
+
+    private static SourceRecord? Parse(ReadOnlySpan<byte> line, RecordOrigin origin, int dataset, BadRecordSink sink)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(line, documentOptions: Options);
+        }
+        catch (JsonException e)
+        {
+            sink.Reject(dataset, origin, null, $"invalid JSON: {FirstSentence(e.Message)}");
+            return null;
+        }
+        if (node is JsonObject obj) return new SourceRecord(obj, origin);
+        sink.Reject(dataset, origin, null, $"expected a JSON object, got {Kind(node)}");
+        return null;
+    }
+
     private static IEnumerable<SourceRecord> ReadLines(string file, byte[] bytes, int start, int dataset, BadRecordSink sink)
     {
         int lineNo = 0, pos = start;
@@ -71,23 +105,7 @@ internal static class JsonRecordReader
             lineNo++;
             pos = end + 1;
             if (line.Span.Trim(" \t\r"u8).IsEmpty) continue;
-            var origin = new RecordOrigin(file, Line: lineNo);
-            JsonNode? node;
-            try
-            {
-                node = JsonNode.Parse(line.Span, documentOptions: Options);
-            }
-            catch (JsonException e)
-            {
-                sink.Reject(dataset, origin, null, $"invalid JSON: {FirstSentence(e.Message)}");
-                continue;
-            }
-            if (node is not JsonObject obj)
-            {
-                sink.Reject(dataset, origin, null, $"expected a JSON object, got {Kind(node)}");
-                continue;
-            }
-            yield return new SourceRecord(obj, origin);
+            if (Parse(line.Span, new RecordOrigin(file, Line: lineNo), dataset, sink) is { } record) yield return record;
         }
     }
 
