@@ -81,6 +81,72 @@ public sealed class YamlConfigFile
         throw Error(node, key, $"expected a number, got '{(node as YamlScalarNode)?.Value}'");
     }
 
+    /// <summary>A true/false value (YAML's true/false, yes/no, on/off), or <paramref name="fallback"/> when the key is absent.</summary>
+    public bool Bool(string key, bool fallback)
+    {
+        var node = Node(key);
+        if (node is null) return fallback;
+        switch ((node as YamlScalarNode)?.Value?.ToLowerInvariant())
+        {
+            case "true" or "yes" or "on": return true;
+            case "false" or "no" or "off": return false;
+        }
+        throw Error(node, key, $"expected true or false, got '{(node as YamlScalarNode)?.Value}'");
+    }
+
+    /// <summary>
+    /// A value given either as one string or as a list of strings: (the string, null), (null, the list), or (null, null)
+    /// when the key is absent.
+    /// </summary>
+    public (string? Scalar, IReadOnlyList<string>? List) StringOrList(string key)
+    {
+        var node = Node(key);
+        switch (node)
+        {
+            case null: return (null, null);
+            case YamlScalarNode s: return (s.Value, null);
+            case YamlSequenceNode seq:
+                var items = new List<string>();
+                for (int i = 0; i < seq.Children.Count; i++)
+                {
+                    if (seq.Children[i] is not YamlScalarNode item || item.Value is null) throw Error(seq.Children[i], $"{key}[{i}]", "expected a plain value");
+                    items.Add(item.Value);
+                }
+                return (null, items);
+            default: throw Error(node, key, "expected a value or a list of values");
+        }
+    }
+
+    /// <summary>A list of strings, also accepted as one comma-separated string; null when the key is absent.</summary>
+    public IReadOnlyList<string>? StringList(string key)
+    {
+        var (scalar, list) = StringOrList(key);
+        if (list is not null) return list;
+        return scalar?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>A list of integers, also accepted as one integer; null when the key is absent.</summary>
+    public IReadOnlyList<long>? LongList(string key)
+    {
+        var (scalar, list) = StringOrList(key);
+        if (scalar is null && list is null) return null;
+        var result = new List<long>();
+        foreach (var item in list ?? [scalar!])
+        {
+            if (!long.TryParse(item, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v))
+                throw new SharpTuneException($"{Where(key)}: expected an integer or a list of integers, got '{item}'");
+            result.Add(v);
+        }
+        return result;
+    }
+
+    /// <summary>Whether the config sets <paramref name="key"/> (without marking it read).</summary>
+    public bool Has(string key) => root.Children.ContainsKey(new YamlScalarNode(key));
+
+    /// <summary><c>file:line: key</c> for an error about <paramref name="key"/> (the file alone when the key is absent).</summary>
+    public string Where(string key) =>
+        root.Children.TryGetValue(new YamlScalarNode(key), out var node) ? $"{path}:{node.Start.Line}: {key}" : $"{path}: {key}";
+
     /// <summary>A list of mappings, each read as string key/values; the line of each item is kept for errors.</summary>
     public IReadOnlyList<(int Line, IReadOnlyDictionary<string, string> Fields)> MappingList(string key)
     {
