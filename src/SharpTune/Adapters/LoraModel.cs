@@ -273,13 +273,46 @@ public sealed class LoraModel
     {
         var hosts = new List<(string Path, ILinearHost Host)>();
         if (model is ILinearHost rootHost) hosts.Add(("", rootHost));
-        foreach (var (path, module) in model.named_modules())
+        foreach (var (path, module) in NamedModules(model))
             if (module is ILinearHost host) hosts.Add((path, host));
-        var slots = new List<(string, ILinearHost, string, nn.Module)>();
+        var slots = new List<(string Path, ILinearHost Host, string Name, nn.Module Module)>();
         foreach (var (path, host) in hosts)
             foreach (var name in host.LinearNames)
                 slots.Add((path.Length == 0 ? name : $"{path}.{name}", host, name, host.GetLinear(name)));
-        return slots;
+        // In the order of the model's parameters (lm_head after the layers), not the order hosts were found in.
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        int index = 0;
+        foreach (var (name, _) in model.named_parameters())
+        {
+            for (int dot = name.IndexOf('.'); dot > 0; dot = name.IndexOf('.', dot + 1)) position.TryAdd(name[..dot], index);
+            index++;
+        }
+        return [.. slots.OrderBy(s => position.GetValueOrDefault(s.Path, int.MaxValue))];
+    }
+
+    /// <summary>
+    /// Every submodule once, under the name its parameters carry. TorchSharp's named_modules also lists a module under
+    /// the C# field that holds it when that differs from the registered name (<c>selfAttention</c> beside
+    /// <c>self_attn</c>); named_parameters uses the registered names only, which are transformers' names, so a
+    /// module's name is the one its parameters' names start with.
+    /// </summary>
+    internal static List<(string Path, nn.Module Module)> NamedModules(nn.Module model)
+    {
+        var prefixes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, _) in model.named_parameters())
+            for (int dot = name.IndexOf('.'); dot > 0; dot = name.IndexOf('.', dot + 1)) prefixes.Add(name[..dot]);
+        var names = new Dictionary<nn.Module, string>(ReferenceEqualityComparer.Instance);
+        var order = new List<nn.Module>();
+        foreach (var (path, module) in model.named_modules())
+        {
+            if (!names.TryGetValue(module, out var chosen))
+            {
+                names[module] = path;
+                order.Add(module);
+            }
+            else if (!prefixes.Contains(chosen) && prefixes.Contains(path)) names[module] = path;
+        }
+        return order.Select(m => (names[m], m)).ToList();
     }
 
     /// <summary>Replaces all-linear and the default with the leaf names they stand for, as peft records them in adapter_config.json.</summary>
@@ -319,10 +352,10 @@ public sealed class LoraModel
     {
         var found = new Dictionary<string, nn.Module>(StringComparer.Ordinal);
         if (config.ModulesToSave.Count == 0) return found;
-        var modules = model.named_modules().ToList();
+        var modules = NamedModules(model);
         foreach (var name in config.ModulesToSave)
         {
-            var matches = modules.Where(m => m.name == name || m.name.EndsWith("." + name, StringComparison.Ordinal)).ToList();
+            var matches = modules.Where(m => m.Path == name || m.Path.EndsWith("." + name, StringComparison.Ordinal)).ToList();
             if (matches.Count == 0)
             {
                 string tiedHint = name == OutputLayerName && model is LlamaForCausalLM { Config.TieWordEmbeddings: true }
