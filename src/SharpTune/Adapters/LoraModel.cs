@@ -101,7 +101,7 @@ public sealed class LoraModel
         var original = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.requires_grad);
         foreach (var p in model.parameters()) p.requires_grad = false;
 
-        var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed);
         var slots = new List<Slot>();
         foreach (var c in chosen)
         {
@@ -334,10 +334,19 @@ public sealed class LoraModel
         var targets = config.TargetModules!;
         if (!targets.Matches(path)) return false;
         if (!targets.IsList || targets.IsExactName(path) || config.LayersToTransform is not { Count: > 0 } layers) return true;
-        var patterns = config.LayersPattern is { Count: > 0 } p ? p.Select(Regex.Escape).ToList() : ["[^.]*"];
+        // As peft: layers_pattern entries are regular expressions naming the layer list; none means any name.
+        var patterns = config.LayersPattern is { Count: > 0 } p ? p : ["[^.]*"];
         foreach (var pattern in patterns)
         {
-            var m = Regex.Match(path, $"^.*\\.{pattern}\\.(\\d+)\\.", RegexOptions.CultureInvariant);
+            Match m;
+            try
+            {
+                m = Regex.Match(path, $"^.*\\.(?:{pattern})\\.(\\d+)\\.", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            }
+            catch (Exception e) when (e is ArgumentException or RegexMatchTimeoutException)
+            {
+                throw new SharpTuneException($"layers_pattern '{pattern}' is not a usable regular expression: {e.Message}");
+            }
             if (m.Success) return int.TryParse(m.Groups[1].Value, out int index) && layers.Contains(index);
         }
         return false;

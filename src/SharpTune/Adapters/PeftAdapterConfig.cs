@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -42,7 +43,7 @@ public static class PeftAdapterConfig
             ["loftq_config"] = new JsonObject(),
             ["lora_alpha"] = Number(config.Alpha),
             ["lora_bias"] = false,
-            ["lora_dropout"] = config.Dropout,
+            ["lora_dropout"] = PythonFloat(config.Dropout),
             ["megatron_config"] = null,
             ["megatron_core"] = "megatron.core",
             ["modules_to_save"] = config.ModulesToSave.Count == 0 ? null : new JsonArray([.. config.ModulesToSave.Select(m => JsonValue.Create(m))]),
@@ -146,6 +147,15 @@ public static class PeftAdapterConfig
         { Names: { } names } => new JsonArray([.. names.Select(n => JsonValue.Create(n))]),
         _ => JsonValue.Create(selector.Pattern),
     };
+
+    /// <summary>A float as Python's json writes it (0.0, 0.05, 1e-05), so that the field reads back as a float.</summary>
+    private static JsonNode PythonFloat(double value)
+    {
+        string text = value == Math.Floor(value) && Math.Abs(value) < 1e16
+            ? value.ToString("0", CultureInfo.InvariantCulture) + ".0"
+            : value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e');
+        return JsonNode.Parse(text)!;
+    }
 
     private static JsonValue Number(double value) =>
         value == Math.Floor(value) && Math.Abs(value) < 1e15 ? JsonValue.Create((long)value) : JsonValue.Create(value);
