@@ -1,3 +1,4 @@
+using System.Globalization;
 using SharpTune.Config;
 using SharpTune.Models;
 
@@ -34,11 +35,22 @@ public sealed record AdapterSettings
     public FreezeConfig? Freeze { get; init; }
 
     /// <summary>
-    /// Reads the adapter keys of <paramref name="yaml"/> (marking them read). <paramref name="resolvePath"/> turns
-    /// <c>lora_model_dir</c> into a full path (relative to the config file, say).
+    /// Reads the adapter keys of <paramref name="config"/>'s top level (marking them read); <c>lora_model_dir</c>
+    /// resolves against the config file's folder.
     /// </summary>
     /// <exception cref="SharpTuneException">A value is invalid, a feature is unsupported, or LoRA/freeze keys are given for another adapter; the message names file, line and key.</exception>
-    public static AdapterSettings FromYaml(YamlConfigFile yaml, Func<string, string>? resolvePath = null)
+    public static AdapterSettings FromYaml(YamlConfigFile config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return FromYaml(config.Root, p => Path.GetFullPath(Path.Combine(config.Folder, p)));
+    }
+
+    /// <summary>
+    /// Reads the adapter keys of <paramref name="yaml"/> (marking them read). <paramref name="resolvePath"/> turns
+    /// <c>lora_model_dir</c> into a full path.
+    /// </summary>
+    /// <exception cref="SharpTuneException">As for <see cref="FromYaml(YamlConfigFile)"/>.</exception>
+    public static AdapterSettings FromYaml(YamlSection yaml, Func<string, string>? resolvePath)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         string? adapter = yaml.String("adapter");
@@ -47,13 +59,13 @@ public sealed record AdapterSettings
             null or "" => AdapterKind.None,
             "lora" => AdapterKind.Lora,
             "freeze" => AdapterKind.Freeze,
-            "qlora" => throw new SharpTuneException($"{yaml.Where("adapter")}: qlora is not supported yet (use lora)"),
-            _ => throw new SharpTuneException($"{yaml.Where("adapter")}: unknown adapter '{adapter}' (use lora or freeze, or leave it out for full fine-tuning)"),
+            "qlora" => throw yaml.Error("adapter", "qlora is not supported yet (use lora)"),
+            _ => throw yaml.Error("adapter", $"unknown adapter '{adapter}' (use lora or freeze, or leave it out for full fine-tuning)"),
         };
         foreach (var key in LoraKeys.Where(yaml.Has))
-            if (kind != AdapterKind.Lora) throw new SharpTuneException($"{yaml.Where(key)}: is a LoRA setting, but adapter is not lora");
+            if (kind != AdapterKind.Lora) throw yaml.Error(key, "is a LoRA setting, but adapter is not lora");
         foreach (var key in FreezeKeys.Where(yaml.Has))
-            if (kind != AdapterKind.Freeze) throw new SharpTuneException($"{yaml.Where(key)}: is a freeze-tuning setting, but adapter is not freeze");
+            if (kind != AdapterKind.Freeze) throw yaml.Error(key, "is a freeze-tuning setting, but adapter is not freeze");
 
         return kind switch
         {
@@ -86,43 +98,61 @@ public sealed record AdapterSettings
         }
     }
 
-    private static AdapterSettings ReadLora(YamlConfigFile yaml, Func<string, string>? resolvePath)
+    private static AdapterSettings ReadLora(YamlSection yaml, Func<string, string>? resolvePath)
     {
-        if (yaml.Bool("peft_use_dora", false)) throw new SharpTuneException($"{yaml.Where("peft_use_dora")}: DoRA is not supported yet");
+        if (yaml.Bool("peft_use_dora", false)) throw yaml.Error("peft_use_dora", "DoRA is not supported yet");
         if (yaml.Bool("lora_fan_in_fan_out", false))
-            throw new SharpTuneException($"{yaml.Where("lora_fan_in_fan_out")}: fan_in_fan_out is for GPT-2 style Conv1D layers, which these models do not have");
-        var (targetPattern, targetList) = yaml.StringOrList("lora_target_modules");
+            throw yaml.Error("lora_fan_in_fan_out", "fan_in_fan_out is for GPT-2 style Conv1D layers, which these models do not have");
+        // As peft: a list names modules, a single string is a regular expression over the whole module name.
+        ModuleSelector? targets = null;
+        if (yaml.Has("lora_target_modules"))
+            targets = yaml.IsList("lora_target_modules")
+                ? ModuleSelector.FromNames(yaml.StringList("lora_target_modules"))
+                : Pattern(yaml, "lora_target_modules");
         var init = yaml.String("peft_init_lora_weights")?.ToLowerInvariant() switch
         {
             null or "true" => LoraInit.KaimingUniform,
             "gaussian" => LoraInit.Gaussian,
-            var other => throw new SharpTuneException($"{yaml.Where("peft_init_lora_weights")}: '{other}' is not supported (use true or gaussian)"),
+            var other => throw yaml.Error("peft_init_lora_weights", $"'{other}' is not supported (use true or gaussian)"),
         };
-        var layers = yaml.LongList("peft_layers_to_transform");
         var config = new LoraConfig
         {
             R = (int)Math.Clamp(yaml.Long("lora_r", 8), int.MinValue, int.MaxValue),
             Alpha = yaml.Double("lora_alpha", 8),
             Dropout = yaml.Double("lora_dropout", 0),
-            TargetModules = targetList is not null ? ModuleSelector.FromNames(targetList)
-                : targetPattern is not null ? ModuleSelector.FromPattern(targetPattern, yaml.Where("lora_target_modules")) : null,
+            TargetModules = targets,
             TargetAllLinear = yaml.Bool("lora_target_linear", false),
-            ModulesToSave = yaml.StringList("lora_modules_to_save") ?? [],
+            ModulesToSave = yaml.StringList("lora_modules_to_save"),
             UseRslora = yaml.Bool("peft_use_rslora", false),
-            LayersToTransform = layers?.Select(l => (int)Math.Clamp(l, -1, int.MaxValue)).ToList(),
-            LayersPattern = yaml.StringList("peft_layers_pattern"),
+            LayersToTransform = yaml.Has("peft_layers_to_transform") ? Integers(yaml, "peft_layers_to_transform") : null,
+            LayersPattern = yaml.Has("peft_layers_pattern") ? yaml.StringList("peft_layers_pattern") : null,
             Init = init,
         };
-        config.Validate(yaml.Path);
+        config.Validate(yaml.File);
         string? dir = yaml.String("lora_model_dir");
         if (dir is not null && resolvePath is not null) dir = resolvePath(dir);
         return new AdapterSettings { Kind = AdapterKind.Lora, Lora = config, LoraModelDir = dir };
     }
 
-    private static FreezeConfig ReadFreeze(YamlConfigFile yaml) => new()
+    private static ModuleSelector Pattern(YamlSection yaml, string key)
+    {
+        string pattern = yaml.String(key) ?? "";
+        return ModuleSelector.PatternError(pattern) is { } error ? throw yaml.Error(key, error) : ModuleSelector.FromPattern(pattern, key);
+    }
+
+    private static List<int> Integers(YamlSection yaml, string key) =>
+        yaml.StringList(key).Select(item => int.TryParse(item, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 0
+            ? v
+            : throw yaml.Error(key, $"expected a layer index or a list of them, got '{item}'")).ToList();
+
+    /// <summary>A list, also accepted as one comma-separated value (LLaMA-Factory writes <c>mlp,self_attn</c>).</summary>
+    private static IReadOnlyList<string> Names(YamlSection yaml, string key) =>
+        yaml.StringList(key).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+
+    private static FreezeConfig ReadFreeze(YamlSection yaml) => new()
     {
         TrainableLayers = (int)Math.Clamp(yaml.Long("freeze_trainable_layers", 2), -100_000, 100_000),
-        TrainableModules = yaml.StringList("freeze_trainable_modules") ?? ["all"],
-        ExtraModules = yaml.StringList("freeze_extra_modules") ?? [],
+        TrainableModules = yaml.Has("freeze_trainable_modules") ? Names(yaml, "freeze_trainable_modules") : ["all"],
+        ExtraModules = Names(yaml, "freeze_extra_modules"),
     };
 }

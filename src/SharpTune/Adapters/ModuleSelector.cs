@@ -41,15 +41,20 @@ public sealed class ModuleSelector
     /// <param name="pattern">A regular expression (Python's <c>re.fullmatch</c> semantics for the common subset).</param>
     /// <param name="source">Where the pattern came from, for the error message.</param>
     /// <exception cref="SharpTuneException">The pattern is not a valid regular expression.</exception>
-    public static ModuleSelector FromPattern(string pattern, string source)
+    public static ModuleSelector FromPattern(string pattern, string source) =>
+        PatternError(pattern) is { } error ? throw new SharpTuneException($"{source}: {error}") : new ModuleSelector(null, pattern);
+
+    /// <summary>Why <paramref name="pattern"/> is not a usable regular expression, or null when it is.</summary>
+    internal static string? PatternError(string pattern)
     {
         try
         {
-            return new ModuleSelector(null, pattern);
+            _ = new Regex(pattern, RegexOptions.CultureInvariant, RegexTimeout);
+            return null;
         }
         catch (ArgumentException e)
         {
-            throw new SharpTuneException($"{source}: '{pattern}' is not a valid regular expression: {e.Message}");
+            return $"'{pattern}' is not a valid regular expression: {e.Message}";
         }
     }
 

@@ -10,7 +10,7 @@ public sealed class AdapterSettingsTests
     {
         File.WriteAllText(dir.File("train.yml"), yaml);
         var config = YamlConfigFile.Load(dir.File("train.yml"));
-        var settings = AdapterSettings.FromYaml(config, p => Path.GetFullPath(Path.Combine(dir.Path, p)));
+        var settings = AdapterSettings.FromYaml(config);
         config.RejectUnknownKeys();
         return settings;
     }
@@ -90,9 +90,10 @@ public sealed class AdapterSettingsTests
     [InlineData("adapter: ia3\n", "unknown adapter 'ia3'")]
     [InlineData("adapter: lora\npeft_use_dora: true\n", "train.yml:2: peft_use_dora: DoRA is not supported yet")]
     [InlineData("adapter: lora\nlora_target_linear: maybe\n", "train.yml:2: lora_target_linear: expected true or false, got 'maybe'")]
+    [InlineData("adapter: lora\nlora_target_modules: {q: v}\n", "train.yml:2: lora_target_modules: expected a single value")]
     [InlineData("adapter: lora\nlora_r: 0\n", "r (lora_r) must be a positive integer")]
     [InlineData("adapter: lora\nlora_target_modules: '(q'\n", "train.yml:2: lora_target_modules: '(q' is not a valid regular expression")]
-    [InlineData("adapter: lora\npeft_layers_to_transform: [a]\n", "train.yml:2: peft_layers_to_transform: expected an integer or a list of integers, got 'a'")]
+    [InlineData("adapter: lora\npeft_layers_to_transform: [a]\n", "train.yml:2: peft_layers_to_transform: expected a layer index or a list of them, got 'a'")]
     [InlineData("adapter: lora\npeft_init_lora_weights: pissa\n", "peft_init_lora_weights: 'pissa' is not supported")]
     [InlineData("adapter: lora\nlora_rank: 8\n", "unknown key 'lora_rank'")]
     public void Bad_adapter_keys_name_file_line_and_key(string yaml, string expected)
