@@ -125,6 +125,9 @@ public sealed class YamlSection
         }
     }
 
+    /// <summary>Whether <paramref name="key"/> holds a list rather than a single value (does not mark it read).</summary>
+    public bool IsList(string key) => Peek(key) is YamlSequenceNode;
+
     /// <summary>A nested mapping, or null when the key is absent.</summary>
     public YamlSection? Section(string key) => Node(key) switch
     {
