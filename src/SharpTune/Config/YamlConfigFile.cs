@@ -11,9 +11,51 @@ namespace SharpTune.Config;
 /// </summary>
 public sealed class YamlConfigFile
 {
+    private readonly YamlMappingNode rootNode;
+
     private YamlConfigFile(string path, YamlMappingNode root)
     {
+        rootNode = root;
         Root = new YamlSection(path, root, "");
+    }
+
+    /// <summary>
+    /// Parses <paramref name="path"/> (the top level must be a mapping), then applies <paramref name="overrides"/>:
+    /// each <c>key=value</c> replaces or adds a top-level key, the value read as YAML, so
+    /// <c>datasets=[{path: x.jsonl, type: alpaca}]</c> gives a list; a dotted key (<c>cleaning.dedupe=near</c>)
+    /// reaches into nested mappings.
+    /// </summary>
+    public static YamlConfigFile Load(string path, IEnumerable<string> overrides)
+    {
+        var file = Load(path);
+        foreach (var item in overrides) file.Override(item);
+        return file;
+    }
+
+    private void Override(string item)
+    {
+        int eq = item.IndexOf('=');
+        if (eq <= 0) throw new SharpTuneException($"--set {item}: expected key=value, e.g. --set learning_rate=1e-4");
+        string[] keys = item[..eq].Trim().Split('.');
+        YamlNode value;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(item[(eq + 1)..]));
+            value = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : new YamlScalarNode("");
+        }
+        catch (YamlException e)
+        {
+            throw new SharpTuneException($"--set {item}: the value is not valid YAML: {e.Message}");
+        }
+        var map = rootNode;
+        for (int i = 0; i < keys.Length - 1; i++)
+        {
+            var key = new YamlScalarNode(keys[i]);
+            if (!map.Children.TryGetValue(key, out var child)) map.Children[key] = child = new YamlMappingNode();
+            map = child as YamlMappingNode ?? throw new SharpTuneException($"--set {item}: '{string.Join('.', keys[..(i + 1)])}' is not a mapping");
+        }
+        map.Children[new YamlScalarNode(keys[^1])] = value;
     }
 
     /// <summary>Parses <paramref name="path"/>; the top level must be a mapping.</summary>
