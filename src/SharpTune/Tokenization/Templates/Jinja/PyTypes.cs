@@ -1,0 +1,54 @@
+namespace SharpTune.Tokenization.Templates.Jinja;
+
+/// <summary>Python's names for the types of template values, as error messages print them.</summary>
+internal static class PyTypes
+{
+    public static string Name(object? value) => value switch
+    {
+        null => "NoneType",
+        bool => "bool",
+        long => "int",
+        double => "float",
+        string => "str",
+        PyList l => l.Kind switch
+        {
+            PyListKind.List => "list",
+            PyListKind.Tuple => "tuple",
+            PyListKind.DictKeys => "dict_keys",
+            PyListKind.DictValues => "dict_values",
+            PyListKind.DictItems => "dict_items",
+            _ => "range",
+        },
+        PyDict => "dict",
+        PyNamespace => "Namespace",
+        Undefined => "Undefined",
+        PyCallable c => c.IsMacro ? "Macro" : "builtin_function_or_method",
+        LoopContext => "LoopContext",
+        PyIterator i => i.TypeName,
+        _ => value.GetType().Name,
+    };
+
+    /// <summary>jinja2's <c>object_type_repr</c>: "dict object", "None", "jinja2.utils.Namespace object".</summary>
+    public static string ObjectRepr(object? value) => value switch
+    {
+        null => "None",
+        PyNamespace => "jinja2.utils.Namespace object",
+        LoopContext => "jinja2.runtime.LoopContext object",
+        Undefined => "jinja2.runtime.Undefined object",
+        PyCallable { IsMacro: true } => "jinja2.runtime.Macro object",
+        _ => Name(value) + " object",
+    };
+
+    public static bool IsNumber(object? v) => v is long or double or bool;
+
+    public static bool IsInteger(object? v) => v is long or bool;
+
+    public static long AsLong(object? v) => v is bool b ? (b ? 1 : 0) : (long)v!;
+
+    public static double AsDouble(object? v) => v switch
+    {
+        bool b => b ? 1 : 0,
+        long l => l,
+        _ => (double)v!,
+    };
+}
