@@ -108,7 +108,7 @@ public sealed class ChatTemplate : IChatTemplate
     /// whatever else the template reads, e.g. <c>tool_calls</c>); <paramref name="variables"/> are further
     /// template variables such as <c>tools</c>, <c>documents</c>, <c>enable_thinking</c> or <c>date_string</c>.
     /// </summary>
-    public string Render(JsonArray messages, bool addGenerationPrompt = false, JsonObject? variables = null)
+    public string RenderJson(JsonArray messages, bool addGenerationPrompt = false, JsonObject? variables = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         return Render(JsonValues.FromNode(messages), addGenerationPrompt, variables);

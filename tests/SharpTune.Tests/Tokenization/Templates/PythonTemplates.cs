@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SharpTune.Tokenization;
 using SharpTune.Tokenization.Templates;
 
 namespace SharpTune.Tests.Tokenization.Templates;
@@ -12,8 +13,11 @@ internal static class PythonTemplates
     /// <summary>The clock both sides read for strftime_now (render_template.py's default).</summary>
     public static readonly DateTime FixedNow = new(2025, 1, 15, 9, 30, 0);
 
-    /// <summary>One render: the template, and its variables (messages, add_generation_prompt, bos_token, …).</summary>
-    public sealed record Case(string Label, string Template, JsonObject Variables);
+    /// <summary>
+    /// One render: the template and its variables (messages, add_generation_prompt, tools, …). With a
+    /// <paramref name="Config"/>, ours takes the special tokens from it, and Python gets <paramref name="PythonTokens"/>.
+    /// </summary>
+    public sealed record Case(string Label, string Template, JsonObject Variables, TokenizerConfig? Config = null, JsonObject? PythonTokens = null);
 
     /// <summary>Python's result for each case: the text, or the error as "Kind: message".</summary>
     public static List<(string? Text, string? Error)> RenderAll(IReadOnlyList<Case> cases)
@@ -22,6 +26,7 @@ internal static class PythonTemplates
         foreach (var c in cases)
         {
             var obj = (JsonObject)c.Variables.DeepClone();
+            if (c.PythonTokens != null) foreach (var (k, v) in c.PythonTokens) obj[k] = v?.DeepClone();
             obj["template"] = c.Template;
             request.Add(obj);
         }
@@ -34,7 +39,7 @@ internal static class PythonTemplates
     {
         try
         {
-            var template = ChatTemplate.FromSource(c.Template, c.Label).WithClock(() => FixedNow);
+            var template = ChatTemplate.FromSource(c.Template, c.Label, c.Config).WithClock(() => FixedNow);
             return (Render(c, template), null);
         }
         catch (SharpTuneException e)
@@ -50,16 +55,21 @@ internal static class PythonTemplates
         variables.Remove("messages");
         bool addGenerationPrompt = variables["add_generation_prompt"] is JsonValue v && v.GetValue<bool>();
         variables.Remove("add_generation_prompt");
-        return template.Render((JsonArray)messages.DeepClone(), addGenerationPrompt, variables);
+        return template.RenderJson((JsonArray)messages.DeepClone(), addGenerationPrompt, variables);
     }
 
-    /// <summary>Renders every case both ways and fails with a list of all differences.</summary>
-    public static void AssertSameAsPython(IReadOnlyList<Case> cases)
+    /// <summary>
+    /// Renders every case both ways and fails with a list of all differences. With <paramref name="pythonFails"/>,
+    /// also checks that Python fails exactly on the cases whose label contains one of them (so that a case tests what it should).
+    /// </summary>
+    public static void AssertSameAsPython(IReadOnlyList<Case> cases, string[]? pythonFails = null)
     {
         var python = RenderAll(cases);
         var problems = new List<string>();
         for (int i = 0; i < cases.Count; i++)
         {
+            if (pythonFails != null && pythonFails.Any(cases[i].Label.Contains) != (python[i].Error != null))
+                problems.Add($"[{cases[i].Label}] python {(python[i].Error != null ? "failed unexpectedly: " + python[i].Error : "succeeded, but the case expects it to fail")}");
             var (ourText, ourError) = RenderOurs(cases[i]);
             var (pyText, pyError) = python[i];
             if (pyText != null && ourText != pyText)

@@ -683,11 +683,7 @@ internal sealed class JinjaParser
         return new ArgumentList(args, kwargs, dynArgs, dynKwargs);
     }
 
-    private CallExpr ParseCall(Expr node)
-    {
-        var position = Current.Position;
-        return new CallExpr(position, node, ParseCallArgs());
-    }
+    private CallExpr ParseCall(Expr node) => new(node.Position, node, ParseCallArgs());
 
     private Expr? ParseFilter(Expr? node, bool startInline = false)
     {

@@ -21,10 +21,17 @@ public sealed class JinjaTemplate
     public string Name { get; }
 
     /// <summary>The most characters one rendering may produce (default 64 Mi).</summary>
-    public long MaxOutputChars { get; init; } = 64L * 1024 * 1024;
+    public long MaxOutputChars { get; private init; } = 64L * 1024 * 1024;
 
     /// <summary>The most loop iterations one rendering may run, all loops together (default 10 million).</summary>
-    public long MaxLoopIterations { get; init; } = 10_000_000;
+    public long MaxLoopIterations { get; private init; } = 10_000_000;
+
+    /// <summary>This template with other bounds on output size and loop iterations.</summary>
+    public JinjaTemplate WithLimits(long? maxOutputChars = null, long? maxLoopIterations = null) => new(Name, _body)
+    {
+        MaxOutputChars = Math.Max(0, maxOutputChars ?? MaxOutputChars),
+        MaxLoopIterations = Math.Max(0, maxLoopIterations ?? MaxLoopIterations),
+    };
 
     /// <summary>Parses <paramref name="source"/>; a syntax error or unsupported tag is a <see cref="SharpTuneException"/> naming <paramref name="name"/>, the line and the column.</summary>
     public static JinjaTemplate Parse(string source, string name)
