@@ -84,6 +84,7 @@ public sealed class JinjaFeatureTests
             "{{ none }} {{ true }} {{ False }} {{ None }} {{ True }} {{ e }}|{{ x }}|",
             "{{ 1, 2 }} {{ (1, 'a') }}",
             "{{ 2 ** 62 }} {{ 10 ** 18 }} {{ 1.5 ** 2 }} {{ 4 ** 0.5 }} {{ 2 ** 0 }}",
+            "{{ -0.5 ** l[0] }} {{ (1 - 3) ** l[1] }} {{ '-3'|int ** l[0] }} {{ [-1][0] ** l[1] }} {{ -2 ** 2 }} {{ -l[1] ** 2 }} {{ -0.0 ** e|length }} {{ -2 ** -l[0] }}",
             "{{ 9007199254740993 }} {{ 1e308 * 10 }} {{ -1e308 * 10 }} {{ 12345678901234567890.0 }} {{ 1/3 }} {{ 2/3 }} {{ 100/7 }}");
     }
 
@@ -134,6 +135,36 @@ public sealed class JinjaFeatureTests
             "{% for x in l %}{{ x }}{% else %}no{% endfor %}{{ loop is defined }}",
             "{% with a = 1, b = 2 %}{{ a + b }}{% set w = 3 %}{% endwith %}{{ a|default('out') }}{{ w|default('out') }}",
             "{% set q = 1 %}{% set q.a = 1 %}");
+    }
+
+    [Fact]
+    public void Compile_time_scoping_of_names_assigned_later()
+    {
+        // jinja2 decides per frame, before running, which names are the frame's own: a name the template sets
+        // unconditionally is undefined until then, even inside loops that run earlier and see a variable of that name.
+        var variables = new JsonObject { ["x"] = "X", ["messages"] = new JsonArray() };
+        string[] templates =
+        [
+            "{{ x }}{% set x = 'S' %}{{ x }}",
+            "{% for i in [1] %}{{ x }}{% endfor %}{% set x = 'S' %}",
+            "{% if true %}{{ x }}{% endif %}{% set x = 'S' %}",
+            "{% macro m() %}{{ x }}{% endmacro %}{{ m() }}{% set x = 'S' %}{{ m() }}",
+            "{% for i in [1] %}{{ x }}{% endfor %}{% if false %}{% set x = 'S' %}{% endif %}",
+            "{% for i in [1] %}{% for j in [1] %}{{ x }}{% endfor %}{% endfor %}{% set x = 'S' %}",
+            "{% set y %}{{ x }}{% endset %}{{ y }}{% set x = 'S' %}",
+            "{% for i in [1] %}{{ x }}{% endfor %}{% for x in [1] %}{% endfor %}",
+            "{% for i in [1] %}{{ x }}{% endfor %}{% set x, z = 1, 2 %}",
+            "{% for i in [1] %}{{ x }}{% endfor %}{% macro x() %}{% endmacro %}",
+            "{% for i in [1, 2] %}{{ x }}{% set x = 'T' %}{% endfor %}{% set x = 'S' %}",
+            "{% if false %}{% set x = 'S' %}{% endif %}{% for i in [1] %}{{ x }}{% endfor %}",
+            "{% macro m() %}{% for i in [1] %}{{ x }}{% endfor %}{% set x = 'T' %}{% endmacro %}{{ m() }}",
+            "{% for i in [1] %}{% for j in [1] %}{{ x }}{% endfor %}{% set x = 'T' %}{% endfor %}",
+            "{% filter upper %}{{ x }}{% endfilter %}{% set x = 's' %}",
+            "{% for i in [] %}{% else %}{{ x }}{% endfor %}{% set x = 'S' %}",
+            "{% set x = x ~ '!' %}{{ x }} {% for i in [1] %}{% set x = x ~ '?' %}{{ x }}{% endfor %}{{ x }}",
+            "a{#",
+        ];
+        PythonTemplates.AssertSameAsPython(templates.Select((t, i) => new PythonTemplates.Case($"#{i}", t, variables)).ToList());
     }
 
     [Fact]

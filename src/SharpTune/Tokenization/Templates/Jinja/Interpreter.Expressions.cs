@@ -32,6 +32,8 @@ internal sealed partial class Interpreter
                 return Members.Slice(Eval(g.Target, scope), EvalOptional(s.Start, scope), EvalOptional(s.Stop, scope), EvalOptional(s.Step, scope));
             case GetItemExpr g: return Members.GetItem(Eval(g.Target, scope), Eval(g.Key, scope));
             case SliceExpr: throw JinjaError.Type("a slice can only appear inside brackets");
+            case CallExpr when _folding: throw new NotConstant();
+            case FilterExpr f when _folding && ContextFilters.Contains(f.Name): throw new NotConstant();
             case CallExpr c: return Call(Eval(c.Callee, scope), EvalArguments(c.Arguments, scope));
             case FilterExpr f: return ApplyFilter(f, f.Operand == null ? null : Eval(f.Operand, scope), scope);
             case TestExpr t: return ApplyTest(t.Name, Eval(t.Operand, scope), EvalArguments(t.Arguments, scope));
@@ -49,6 +51,9 @@ internal sealed partial class Interpreter
             case BinaryExpr { Operator: "or" } b:
                 var first = Eval(b.Left, scope);
                 return PyOps.Truthy(first) ? first : Eval(b.Right, scope);
+            case BinaryExpr { Operator: "**" } b when FoldsToNegative(b.Left, out var negative) && !IsConstant(b.Right):
+                // jinja2 folds the constant base and writes it into Python source as "-0.5 ** x", which Python reads as -(0.5 ** x).
+                return PyArithmetic.Negate(PyArithmetic.Binary("**", PyArithmetic.Negate(negative), Eval(b.Right, scope)));
             case BinaryExpr b:
                 return PyArithmetic.Binary(b.Operator, Eval(b.Left, scope), Eval(b.Right, scope));
             case ConcatExpr c:
@@ -75,8 +80,50 @@ internal sealed partial class Interpreter
 
     private object? EvalOptional(Expr? e, Scope scope) => e == null ? null : Eval(e, scope);
 
+    /// <summary>Filters jinja2 never folds at compile time (they need the render context).</summary>
+    private static readonly HashSet<string> ContextFilters = ["map", "select", "reject", "selectattr", "rejectattr", "random"];
+
+    private sealed class NotConstant : Exception;
+
+    private bool _folding;
+
+    /// <summary>Whether jinja2's optimizer would fold <paramref name="e"/> to a constant: no variables, no calls, no context filters, no error.</summary>
+    private bool TryFold(Expr e, out object? value)
+    {
+        bool outer = _folding;
+        _folding = true;
+        try
+        {
+            value = Eval(e, new Scope(null));
+            return true;
+        }
+        catch (Exception ex) when (ex is NotConstant or JinjaError)
+        {
+            value = null;
+            return false;
+        }
+        finally
+        {
+            _folding = outer;
+        }
+    }
+
+    private bool IsConstant(Expr e) => TryFold(e, out _);
+
+    private bool FoldsToNegative(Expr e, out object? value)
+    {
+        if (!TryFold(e, out value)) return false;
+        return value switch
+        {
+            long l => l < 0,
+            double d => double.IsNegative(d) && !double.IsNaN(d),
+            _ => false,
+        };
+    }
+
     private object? Lookup(string name, Scope scope)
     {
+        if (_folding) throw new NotConstant();
         if (scope.TryGet(name, out var value)) return value;
         if (_globals.TryGetValue(name, out value)) return value;
         return Undefined.ForName(name);

@@ -8,6 +8,7 @@ namespace SharpTune.Tokenization.Templates.Jinja;
 internal sealed partial class Interpreter
 {
     private readonly IReadOnlyDictionary<string, object?> _globals;
+    private readonly FrameAnalysis _frames;
     private readonly long _maxOutputChars;
     private readonly long _maxIterations;
     private long _iterations;
@@ -20,17 +21,19 @@ internal sealed partial class Interpreter
         Continue,
     }
 
-    public Interpreter(IReadOnlyDictionary<string, object?> globals, long maxOutputChars, long maxIterations)
+    public Interpreter(IReadOnlyDictionary<string, object?> globals, FrameAnalysis frames, long maxOutputChars, long maxIterations)
     {
         _globals = globals;
+        _frames = frames;
         _maxOutputChars = maxOutputChars;
         _maxIterations = maxIterations;
     }
 
     public string Render(IReadOnlyList<Stmt> body, IReadOnlyDictionary<string, object?> variables)
     {
-        var root = new Scope(null);
-        foreach (var (k, v) in variables) root.Set(k, v);
+        var context = new Scope(null);
+        foreach (var (k, v) in variables) context.Set(k, v);
+        var root = NewFrame(context, _frames.Root);
         var output = new OutputBuffer(_maxOutputChars);
         RunBody(body, root, output);
         return output.ToString();
@@ -41,6 +44,14 @@ internal sealed partial class Interpreter
     {
         if (Execute(body, scope, output) != Flow.Normal)
             throw new JinjaError("SyntaxError", "'break' or 'continue' outside loop", body.FirstOrDefault(s => s is BreakStmt or ContinueStmt)?.Position);
+    }
+
+    /// <summary>A new frame under <paramref name="parent"/>, with the names jinja2 treats as undefined there until assigned.</summary>
+    private static Scope NewFrame(Scope parent, string[] undefinedNames)
+    {
+        var scope = new Scope(parent);
+        foreach (var name in undefinedNames) scope.Set(name, Undefined.ForName(name));
+        return scope;
     }
 
     private string RenderToString(IReadOnlyList<Stmt> body, Scope scope)
@@ -87,30 +98,30 @@ internal sealed partial class Interpreter
                 Assign(s.Target, Eval(s.Value, scope), scope);
                 return Flow.Normal;
             case SetBlockStmt sb:
-                object? text = RenderToString(sb.Body, new Scope(scope));
+                object? text = RenderToString(sb.Body, NewFrame(scope, _frames.Body(sb)));
                 if (sb.Filter != null) text = ApplyFilter(sb.Filter, text, scope);
                 Assign(sb.Target, text, scope);
                 return Flow.Normal;
             case MacroStmt m:
-                scope.Set(m.Name, MakeMacro(m.Name, m.Parameters, m.Body, scope, m.UsesVarargs, m.UsesKwargs, m.UsesCaller));
+                scope.Set(m.Name, MakeMacro(m, m.Name, m.Parameters, m.Body, scope, m.UsesVarargs, m.UsesKwargs, m.UsesCaller));
                 return Flow.Normal;
             case CallBlockStmt cb:
-                var caller = MakeMacro("caller", cb.Parameters, cb.Body, scope, false, false, false);
+                var caller = MakeMacro(cb, "caller", cb.Parameters, cb.Body, scope, false, false, false);
                 var callee = Eval(cb.Call.Callee, scope);
                 var args = EvalArguments(cb.Call.Arguments, scope);
                 var withCaller = new CallArguments(args.Positional, [.. args.Keywords, new("caller", caller)]);
                 output.Append(PyRepr.Str(Call(callee, withCaller)));
                 return Flow.Normal;
             case FilterBlockStmt fb:
-                output.Append(PyRepr.Str(ApplyFilter(fb.Filter, RenderToString(fb.Body, new Scope(scope)), scope)));
+                output.Append(PyRepr.Str(ApplyFilter(fb.Filter, RenderToString(fb.Body, NewFrame(scope, _frames.Body(fb))), scope)));
                 return Flow.Normal;
             case WithStmt w:
-                var inner = new Scope(scope);
+                var inner = NewFrame(scope, _frames.Body(w));
                 foreach (var (target, value) in w.Assignments) Assign(target, Eval(value, scope), inner);
                 RunBody(w.Body, inner, output);
                 return Flow.Normal;
             case ScopeStmt sc:
-                output.Append(RenderToString(sc.Body, new Scope(scope)));
+                output.Append(RenderToString(sc.Body, NewFrame(scope, _frames.Body(sc))));
                 return Flow.Normal;
             case BreakStmt:
                 return Flow.Break;
@@ -139,7 +150,7 @@ internal sealed partial class Interpreter
         }
         if (items.Count == 0)
         {
-            RunBody(f.Else, new Scope(scope), output);
+            RunBody(f.Else, NewFrame(scope, _frames.Else(f)), output);
             return Flow.Normal;
         }
         var loop = new LoopContext(items, 0);
@@ -147,7 +158,7 @@ internal sealed partial class Interpreter
         {
             CountIteration();
             loop.Index0 = i;
-            var iteration = new Scope(scope);
+            var iteration = NewFrame(scope, _frames.Body(f));
             iteration.Set("loop", loop);
             Assign(f.Target, items[i], iteration);
             if (Execute(f.Body, iteration, output) == Flow.Break) break;
@@ -184,9 +195,10 @@ internal sealed partial class Interpreter
         }
     }
 
-    private PyCallable MakeMacro(string name, IReadOnlyList<Parameter> parameters, IReadOnlyList<Stmt> body, Scope defining,
+    private PyCallable MakeMacro(Stmt owner, string name, IReadOnlyList<Parameter> parameters, IReadOnlyList<Stmt> body, Scope defining,
         bool usesVarargs, bool usesKwargs, bool usesCaller)
     {
+        var undefinedNames = _frames.Body(owner);
         return new PyCallable(name, args =>
         {
             if (++_callDepth > Limits.MaxCallDepth)
@@ -196,7 +208,7 @@ internal sealed partial class Interpreter
             }
             try
             {
-                var scope = new Scope(defining);
+                var scope = NewFrame(defining, undefinedNames);
                 if (args.Positional.Count > parameters.Count && !usesVarargs)
                     throw JinjaError.Type($"macro '{name}' takes not more than {parameters.Count} argument(s)");
                 var bound = new bool[parameters.Count];

@@ -154,6 +154,7 @@ internal sealed class JinjaLexer
 
     private void LexComment(int tagOffset)
     {
+        if (_pos >= _src.Length) return; // as in jinja2, a comment opener that ends the template is dropped
         int j = _src.IndexOf("#}", _pos, StringComparison.Ordinal);
         if (j >= 0)
         {

@@ -10,11 +10,13 @@ namespace SharpTune.Tokenization.Templates.Jinja;
 public sealed class JinjaTemplate
 {
     private readonly IReadOnlyList<Stmt> _body;
+    private readonly FrameAnalysis _frames;
 
-    private JinjaTemplate(string name, IReadOnlyList<Stmt> body)
+    private JinjaTemplate(string name, IReadOnlyList<Stmt> body, FrameAnalysis frames)
     {
         Name = name;
         _body = body;
+        _frames = frames;
     }
 
     /// <summary>The name errors use for this template (e.g. the tokenizer folder, or a built-in template's name).</summary>
@@ -27,7 +29,7 @@ public sealed class JinjaTemplate
     public long MaxLoopIterations { get; private init; } = 10_000_000;
 
     /// <summary>This template with other bounds on output size and loop iterations.</summary>
-    public JinjaTemplate WithLimits(long? maxOutputChars = null, long? maxLoopIterations = null) => new(Name, _body)
+    public JinjaTemplate WithLimits(long? maxOutputChars = null, long? maxLoopIterations = null) => new(Name, _body, _frames)
     {
         MaxOutputChars = Math.Max(0, maxOutputChars ?? MaxOutputChars),
         MaxLoopIterations = Math.Max(0, maxLoopIterations ?? MaxLoopIterations),
@@ -41,7 +43,7 @@ public sealed class JinjaTemplate
         {
             var body = JinjaParser.Parse(source);
             NameValidator.Check(body);
-            return new JinjaTemplate(name, body);
+            return new JinjaTemplate(name, body, FrameAnalysis.Of(body));
         }
         catch (JinjaError e)
         {
@@ -63,7 +65,7 @@ public sealed class JinjaTemplate
     {
         var globals = Globals.Create();
         if (extraGlobals != null) foreach (var (k, v) in extraGlobals) globals[k] = v;
-        var interpreter = new Interpreter(globals, MaxOutputChars, MaxLoopIterations);
+        var interpreter = new Interpreter(globals, _frames, MaxOutputChars, MaxLoopIterations);
         try
         {
             return interpreter.Render(_body, variables);

@@ -35,6 +35,14 @@ internal static partial class NumberFilters
             var p = a.Bind("round", ["precision", "method"], [0L, "common"]);
             if (p[1] is not ("common" or "ceil" or "floor")) throw new JinjaError("FilterArgumentError", "method must be common, ceil or floor");
             if (!PyTypes.IsNumber(v)) throw JinjaError.Type($"type {PyTypes.Name(v)} doesn't define __round__ method");
+            if (p[0] == null && (string)p[1]! == "common")
+            {
+                // round(x, None) is round(x): an int, ties to even.
+                if (PyTypes.IsInteger(v)) return PyTypes.AsLong(v);
+                double whole = Math.Round(PyTypes.AsDouble(v), MidpointRounding.ToEven);
+                if (!double.IsFinite(whole) || Math.Abs(whole) >= 9.2e18) throw JinjaError.Value("cannot convert float infinity or NaN to integer");
+                return (long)whole;
+            }
             long precision = PyTypes.AsLong(p[0]);
             if ((string)p[1]! == "common")
             {

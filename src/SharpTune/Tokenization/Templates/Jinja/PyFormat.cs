@@ -88,7 +88,9 @@ internal static class PyFormat
             });
             Limits.CheckString(sb.Length);
         }
-        if (mapping == null && next < values.Length) throw JinjaError.Type("not all arguments converted during string formatting");
+        // Python skips this check when the argument is a mapping or any other non-tuple, non-string sequence.
+        bool lenient = mapping != null || args is PyList { Kind: PyListKind.List or PyListKind.Range };
+        if (!lenient && next < values.Length) throw JinjaError.Type("not all arguments converted during string formatting");
         return sb.ToString();
     }
 

@@ -11,6 +11,14 @@ internal static class PyJson
 {
     public static string Dumps(object? value, bool ensureAscii, object? indent, object? separators, bool sortKeys)
     {
+        // As Python's json.dumps: a string is encoded directly (indent and separators unused); for anything else a
+        // non-string indent is multiplied out (' ' * indent) and the separators unpacked up front.
+        if (value is string text)
+        {
+            var direct = new StringBuilder();
+            new Writer(direct, ensureAscii, null, ", ", ": ", false).Write(text, 0);
+            return direct.ToString();
+        }
         string? indentText = indent switch
         {
             null => null,
@@ -21,8 +29,9 @@ internal static class PyJson
         string itemSep = indentText == null ? ", " : ",", keySep = ": ";
         if (separators != null)
         {
-            if (separators is not PyList { Kind: PyListKind.List or PyListKind.Tuple, Count: 2 } pair || pair[0] is not string a || pair[1] is not string b)
-                throw JinjaError.Value("separators must be a pair of strings (item_separator, key_separator)");
+            var pair = PyOps.ToList(separators);
+            if (pair.Count != 2) throw JinjaError.Value($"{(pair.Count > 2 ? "too many" : "not enough")} values to unpack (expected 2)");
+            if (pair[0] is not string a || pair[1] is not string b) throw JinjaError.Type("json separators must be strings");
             (itemSep, keySep) = (a, b);
         }
         var sb = new StringBuilder();
@@ -32,6 +41,7 @@ internal static class PyJson
 
     private sealed class Writer(StringBuilder sb, bool ensureAscii, string? indent, string itemSep, string keySep, bool sortKeys)
     {
+
         public void Write(object? value, int level)
         {
             if (level > 200) throw JinjaError.Value("value is nested too deeply for JSON");
@@ -88,7 +98,7 @@ internal static class PyJson
                 return;
             }
             var items = dict.Items.ToList();
-            if (sortKeys) items = [.. items.Order(Comparer<KeyValuePair<object?, object?>>.Create((x, y) => PyOps.SortCompare(x.Key, y.Key)))];
+            if (sortKeys) items = SequenceFilters.Sorted(items.Select(kv => (object?)kv).ToList(), kv => ((KeyValuePair<object?, object?>)kv!).Key, false).Select(kv => (KeyValuePair<object?, object?>)kv!).ToList();
             sb.Append('{');
             if (indent != null) NewLine(level + 1);
             bool first = true;

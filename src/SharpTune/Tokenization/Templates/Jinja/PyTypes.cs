@@ -43,12 +43,20 @@ internal static class PyTypes
 
     public static bool IsInteger(object? v) => v is long or bool;
 
-    public static long AsLong(object? v) => v is bool b ? (b ? 1 : 0) : (long)v!;
+    /// <summary>An int (or bool) as a long; anything else is Python's TypeError.</summary>
+    public static long AsLong(object? v) => v switch
+    {
+        bool b => b ? 1 : 0,
+        long l => l,
+        _ => throw JinjaError.Type($"'{Name(v)}' object cannot be interpreted as an integer"),
+    };
 
+    /// <summary>A number as a double; anything else is Python's TypeError.</summary>
     public static double AsDouble(object? v) => v switch
     {
         bool b => b ? 1 : 0,
         long l => l,
-        _ => (double)v!,
+        double d => d,
+        _ => throw JinjaError.Type($"must be real number, not {Name(v)}"),
     };
 }

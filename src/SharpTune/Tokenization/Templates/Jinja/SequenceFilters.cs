@@ -130,12 +130,11 @@ internal static class SequenceFilters
         t["batch"] = (_, v, a) =>
         {
             var p = a.Bind("batch", ["linecount", "fill_with"], [CallArguments.Required, null]);
-            long n = PyTypes.AsLong(p[0]);
             var batches = new List<object?>();
             var current = new List<object?>();
             foreach (var item in PyOps.Iterate(v))
             {
-                if (current.Count == n)
+                if (PyOps.Eq((long)current.Count, p[0]))
                 {
                     batches.Add(new PyList([.. current]));
                     current = [];
@@ -144,7 +143,12 @@ internal static class SequenceFilters
             }
             if (current.Count > 0)
             {
-                if (p[1] != null) while (current.Count < n) current.Add(p[1]);
+                if (p[1] != null && PyOps.Order("<", (long)current.Count, p[0]))
+                {
+                    var missing = PyArithmetic.Binary("-", p[0], (long)current.Count);
+                    if (!PyTypes.IsInteger(missing)) throw JinjaError.Type($"can't multiply sequence by non-int of type '{PyTypes.Name(missing)}'");
+                    for (long i = 0; i < PyTypes.AsLong(missing); i++) current.Add(p[1]);
+                }
                 batches.Add(new PyList([.. current]));
             }
             return new PyIterator(batches);
@@ -227,11 +231,19 @@ internal static class SequenceFilters
     public static List<object?> Sorted(List<object?> items, Func<object?, object?> key, bool reverse)
     {
         var keyed = items.Select((x, i) => (Key: key(x), Item: x, Index: i)).ToList();
-        keyed.Sort((x, y) =>
+        try
         {
-            int c = reverse ? PyOps.SortCompare(y.Key, x.Key) : PyOps.SortCompare(x.Key, y.Key);
-            return c != 0 ? c : x.Index.CompareTo(y.Index);
-        });
+            keyed.Sort((x, y) =>
+            {
+                int c = reverse ? PyOps.SortCompare(y.Key, x.Key) : PyOps.SortCompare(x.Key, y.Key);
+                return c != 0 ? c : x.Index.CompareTo(y.Index);
+            });
+        }
+        catch (InvalidOperationException e) when (e.InnerException is JinjaError inner)
+        {
+            // List.Sort wraps what the comparer throws; surface Python's TypeError itself.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+        }
         return keyed.Select(k => k.Item).ToList();
     }
 

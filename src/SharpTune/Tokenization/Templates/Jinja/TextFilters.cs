@@ -103,14 +103,14 @@ internal static partial class TextFilters
     {
         var p = a.Bind("truncate", ["length", "killwords", "end", "leeway"], [255L, false, "...", null]);
         var s = v as string ?? PyRepr.Str(v);
-        long length = PyTypes.AsLong(p[0]);
         var end = StringMethods.Str(p[2], "truncate");
-        long leeway = p[3] == null ? 5 : PyTypes.AsLong(p[3]);
-        int endLen = PyText.Length(end);
-        if (length < endLen) throw new JinjaError("AssertionError", $"expected length >= {endLen}, got {length}");
-        if (leeway < 0) throw new JinjaError("AssertionError", $"expected leeway >= 0, got {leeway}");
+        var leewayValue = p[3] ?? 5L;
+        long endLen = PyText.Length(end);
+        if (!PyOps.Order(">=", p[0], endLen)) throw new JinjaError("AssertionError", $"expected length >= {endLen}, got {PyRepr.Str(p[0])}");
+        if (!PyOps.Order(">=", leewayValue, 0L)) throw new JinjaError("AssertionError", $"expected leeway >= 0, got {PyRepr.Str(leewayValue)}");
         var chars = PyText.Chars(s);
-        if (chars.Length <= length + leeway) return s;
+        if (PyOps.Order("<=", (long)chars.Length, PyArithmetic.Binary("+", p[0], leewayValue))) return s;
+        long length = PyTypes.AsLong(p[0]);
         var head = string.Concat(chars.Take((int)(length - endLen)));
         if (PyOps.Truthy(p[1])) return head + end;
         return PyText.RSplit(head, " ", 1)[0] + end;
