@@ -204,6 +204,7 @@ public sealed class JinjaFeatureTests
             "{{ 1|string }}{{ [1, 'a']|string }}{{ none|string }}{{ x|string }}|{{ 'x'|safe }}|{{ '<a href=\"x\">&\\'</a>'|escape }}|{{ '<b>'|e }}",
             "{{ d|tojson }}|{{ l|tojson(indent=2) }}|{{ {'b': 1, 'a': [1, 2.5, none, true, 'é\"\\\\\n\t\x01']}|tojson }}|{{ {'b': 1, 'a': 2}|tojson(sort_keys=true) }}|{{ 'é😀'|tojson(ensure_ascii=true) }}",
             "{{ [1, 2]|tojson(separators=(',', ':')) }}|{{ {'a': {}}|tojson(indent=4) }}|{{ [[]]|tojson(indent='\t') }}|{{ 1.0|tojson }}|{{ {1: 2, true: 3, none: 4, 1.5: 5}|tojson }}|{{ msgs|tojson }}|{{ 'x'|tojson(true) }}|{{ 1e16|tojson }}|{{ {'a': 1}|tojson(indent=0) }}",
+            "{{ '<b>'|safe + '<i>' }} {{ '<i>' + '<b>'|safe }} {{ ['x'|safe, 'y'|e, '<'|e] }} {{ ('<'|safe) ~ '<' }} {{ ('%s|%s'|safe) % ('<', '<'|safe) }} {{ ('a<b'|safe).replace('a', '&') }} {{ ('<'|safe).join(['<', '>'|safe]) }} {{ ('x'|safe)|upper }} {{ ('a b'|safe).split() }} {{ '<'|e|e }} {{ '<'|safe|forceescape }} {{ ('<x>'|safe)|truncate(3, true, '>', 0) }}",
             "{{ x|tojson }}",
             "{{ {(1, 2): 3}|tojson }}",
             "{{ 'a'|upper(1) }}");

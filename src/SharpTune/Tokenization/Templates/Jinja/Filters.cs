@@ -44,7 +44,7 @@ internal static class Filters
         var parts = attribute switch
         {
             null => [],
-            string s => s.Split('.').Select(x => x.Length > 0 && x.All(char.IsAsciiDigit) ? (object?)long.Parse(x, System.Globalization.CultureInfo.InvariantCulture) : x).ToArray(),
+            string or PyMarkup => PyRepr.Str(attribute).Split('.').Select(x => x.Length > 0 && x.All(char.IsAsciiDigit) ? (object?)long.Parse(x, System.Globalization.CultureInfo.InvariantCulture) : x).ToArray(),
             _ => [attribute],
         };
         return item =>
@@ -59,5 +59,10 @@ internal static class Filters
     }
 
     /// <summary>Lower-cases strings for the case-insensitive sorts and comparisons (<c>ignore_case</c>).</summary>
-    public static object? IgnoreCase(object? v) => v is string s ? PyText.Lower(s) : v;
+    public static object? IgnoreCase(object? v) => v switch
+    {
+        string s => PyText.Lower(s),
+        PyMarkup m => new PyMarkup(PyText.Lower(m.Value)),
+        _ => v,
+    };
 }

@@ -38,6 +38,9 @@ internal static class Members
                 if (i < 0) i += list.Count;
                 if (i >= 0 && i < list.Count) return list[(int)i];
                 break;
+            case PyMarkup m when PyTypes.IsInteger(key):
+                var ch = GetItem(m.Value, key);
+                return ch is string c ? new PyMarkup(c) : Undefined.ForMember(obj, key);
             case string s when PyTypes.IsInteger(key):
                 long k = PyTypes.AsLong(key);
                 if (!PyText.HasSurrogates(s))
@@ -67,6 +70,8 @@ internal static class Members
         if (st == 0) throw JinjaError.Value("slice step cannot be zero");
         switch (obj)
         {
+            case PyMarkup m:
+                return Slice(m.Value, start, stop, step) is string sliced ? new PyMarkup(sliced) : Undefined.ForMember(obj, "slice");
             case string s:
                 var cps = PyText.Chars(s);
                 return string.Concat(SliceIndices(cps.Length, start, stop, st).Select(i => cps[i]));
@@ -110,6 +115,9 @@ internal static class Members
         {
             case string s:
                 value = StringMethods.Get(s, name);
+                return value != null;
+            case PyMarkup m:
+                value = PyMarkup.Method(m, name);
                 return value != null;
             case PyDict d:
                 if (UnsafeDictMethods.Contains(name))

@@ -82,7 +82,8 @@ internal static partial class NumberFilters
             case Undefined u: throw u.Fail();
             case bool or long: return PyTypes.AsLong(v);
             case double d: return double.IsFinite(d) && Math.Abs(d) < 9.2e18 ? (long)Math.Truncate(d) : null;
-            case string s:
+            case string or PyMarkup:
+                var s = PyRepr.Str(v);
                 var parsed = ParseInt(s, numberBase);
                 if (parsed != null) return parsed;
                 var f = ToFloat(s);
@@ -142,8 +143,8 @@ internal static partial class NumberFilters
         {
             case bool or long: return PyTypes.AsLong(v);
             case double d: return d;
-            case string s:
-                var text = PyText.Strip(s, null, true, true);
+            case string or PyMarkup:
+                var text = PyText.Strip(PyRepr.Str(v), null, true, true);
                 var lower = text.ToLowerInvariant().TrimStart('+');
                 if (lower is "inf" or "infinity") return double.PositiveInfinity;
                 if (lower is "-inf" or "-infinity") return double.NegativeInfinity;

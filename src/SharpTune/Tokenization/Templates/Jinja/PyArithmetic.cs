@@ -8,6 +8,9 @@ internal static class PyArithmetic
 {
     public static object? Binary(string op, object? a, object? b)
     {
+        // str % x formats before x is looked at (Undefined counts as a mapping there, as in Python).
+        if (op == "%" && a is string format) return PyFormat.Percent(format, b);
+        if (op == "%" && a is PyMarkup markupFormat) return PyMarkup.Percent(markupFormat, b);
         if (a is Undefined u) throw u.Fail();
         if (b is Undefined u2) throw u2.Fail();
         return op switch
@@ -39,6 +42,16 @@ internal static class PyArithmetic
 
     private static object? Add(object? a, object? b)
     {
+        if (a is PyMarkup m)
+        {
+            if (!PyTypes.IsText(b)) throw Unsupported("+", a, b);
+            return new PyMarkup((string)Add(m.Value, PyMarkup.Escape(b).Value)!);
+        }
+        if (b is PyMarkup right)
+        {
+            if (!PyTypes.IsText(a)) throw Unsupported("+", a, b);
+            return new PyMarkup((string)Add(PyMarkup.Escape(a).Value, right.Value)!);
+        }
         if (a is string s)
         {
             if (b is string t) return string.Concat(s, t).Length <= Limits.MaxStringLength ? s + t : throw Limits.StringTooLong();
@@ -58,7 +71,12 @@ internal static class PyArithmetic
 
     private static object? Mul(object? a, object? b)
     {
-        if (PyTypes.IsInteger(a) && b is string or PyList) (a, b) = (b, a);
+        if (PyTypes.IsInteger(a) && b is string or PyList or PyMarkup) (a, b) = (b, a);
+        if (a is PyMarkup m)
+        {
+            if (!PyTypes.IsInteger(b)) throw JinjaError.Type($"can't multiply sequence by non-int of type '{PyTypes.Name(b)}'");
+            return new PyMarkup(PyText.Repeat(m.Value, PyTypes.AsLong(b)));
+        }
         if (a is string s)
         {
             if (!PyTypes.IsInteger(b)) throw JinjaError.Type($"can't multiply sequence by non-int of type '{PyTypes.Name(b)}'");
@@ -101,7 +119,6 @@ internal static class PyArithmetic
 
     private static object? Mod(object? a, object? b)
     {
-        if (a is string format) return PyFormat.Percent(format, b);
         if (!PyTypes.IsNumber(a) || !PyTypes.IsNumber(b)) throw Unsupported("%", a, b);
         if (PyTypes.IsInteger(a) && PyTypes.IsInteger(b))
         {

@@ -53,7 +53,7 @@ internal sealed class PyDict
 
     private static object Wrap(object? key)
     {
-        PyKeyComparer.CheckHashable(key);
+        PyOps.CheckHashable(key);
         return key ?? NoneKey;
     }
 
@@ -61,18 +61,6 @@ internal sealed class PyDict
     private sealed class PyKeyComparer : IEqualityComparer<object>
     {
         public static readonly PyKeyComparer Instance = new();
-
-        public static void CheckHashable(object? key)
-        {
-            switch (key)
-            {
-                case PyList { Kind: PyListKind.Tuple } t:
-                    foreach (var item in t) CheckHashable(item);
-                    break;
-                case PyList or PyDict:
-                    throw JinjaError.Type($"unhashable type: '{PyTypes.Name(key)}'");
-            }
-        }
 
         public new bool Equals(object? x, object? y)
         {

@@ -9,9 +9,14 @@ namespace SharpTune.Tokenization.Templates.Jinja;
 /// </summary>
 internal static class PyFormat
 {
-    /// <summary>printf-style <c>format % args</c>: args is a tuple, a dict (for <c>%(name)s</c>) or one value.</summary>
-    public static string Percent(string format, object? args)
+    /// <summary>
+    /// printf-style <c>format % args</c>: args is a tuple, a dict (for <c>%(name)s</c>) or one value.
+    /// <paramref name="str"/> and <paramref name="repr"/>, when given, turn what %s and %r insert into text (Markup escapes it).
+    /// </summary>
+    public static string Percent(string format, object? args, Func<object?, string>? str = null, Func<object?, string>? repr = null)
     {
+        str ??= PyRepr.Str;
+        repr ??= PyRepr.Repr;
         var values = args is PyList { Kind: PyListKind.Tuple } t ? t.Items : [args];
         var mapping = args as PyDict;
         int next = 0;
@@ -78,9 +83,9 @@ internal static class PyFormat
             if (spec.Align == '\0') spec.Align = '>';
             sb.Append(type switch
             {
-                's' => Pad(PyRepr.Str(value), spec, precisionTruncates: true),
-                'r' or 'a' => Pad(PyRepr.Repr(value), spec, precisionTruncates: true),
-                'c' => Pad(value is string ch ? ch : char.ConvertFromUtf32((int)PyTypes.AsLong(value)), spec, false),
+                's' => Pad(str(value), spec, precisionTruncates: true),
+                'r' or 'a' => Pad(repr(value), spec, precisionTruncates: true),
+                'c' => Pad(PyTypes.TryText(value, out var ch) ? ch : char.ConvertFromUtf32((int)PyTypes.AsLong(value)), spec, false),
                 'd' or 'i' or 'u' => FormatNumber(ToIntForPercent(value, type), spec with { Type = 'd', Precision = null }),
                 'x' or 'X' or 'o' => FormatNumber(ToIntForPercent(value, type), spec with { Precision = null }),
                 'e' or 'E' or 'f' or 'F' or 'g' or 'G' => FormatNumber(ToFloat(value), spec with { Precision = spec.Precision ?? 6 }),
@@ -89,7 +94,7 @@ internal static class PyFormat
             Limits.CheckString(sb.Length);
         }
         // Python skips this check when the argument is a mapping or any other non-tuple, non-string sequence.
-        bool lenient = mapping != null || args is PyList { Kind: PyListKind.List or PyListKind.Range };
+        bool lenient = mapping != null || args is PyList { Kind: PyListKind.List or PyListKind.Range } or Undefined;
         if (!lenient && next < values.Length) throw JinjaError.Type("not all arguments converted during string formatting");
         return sb.ToString();
     }
@@ -203,7 +208,7 @@ internal static class PyFormat
     {
         if (specText.Length == 0) return PyRepr.Str(value);
         var spec = ParseSpec(specText);
-        if (value is string s)
+        if (PyTypes.TryText(value, out var s))
         {
             if (spec.Type is not ('\0' or 's')) throw JinjaError.Value($"Unknown format code '{spec.Type}' for object of type 'str'");
             if (spec.Align == '\0') spec.Align = '<';

@@ -13,7 +13,7 @@ internal static class PyJson
     {
         // As Python's json.dumps: a string is encoded directly (indent and separators unused); for anything else a
         // non-string indent is multiplied out (' ' * indent) and the separators unpacked up front.
-        if (value is string text)
+        if (PyTypes.TryText(value, out var text))
         {
             var direct = new StringBuilder();
             new Writer(direct, ensureAscii, null, ", ", ": ", false).Write(text, 0);
@@ -22,7 +22,7 @@ internal static class PyJson
         string? indentText = indent switch
         {
             null => null,
-            string s => s,
+            string or PyMarkup => PyRepr.Str(indent),
             bool or long => new string(' ', (int)Math.Clamp(PyTypes.AsLong(indent), 0, 1000)),
             _ => throw JinjaError.Type($"can't multiply sequence by non-int of type '{PyTypes.Name(indent)}'"),
         };
@@ -53,6 +53,7 @@ internal static class PyJson
                 case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
                 case double d: sb.Append(Float(d)); break;
                 case string s: WriteString(s); break;
+                case PyMarkup m: WriteString(m.Value); break;
                 case PyList { Kind: PyListKind.List or PyListKind.Tuple } list: WriteList(list, level); break;
                 case PyDict dict: WriteDict(dict, level); break;
                 default: throw JinjaError.Type($"Object of type {PyTypes.Name(value)} is not JSON serializable");
@@ -113,6 +114,7 @@ internal static class PyJson
                 WriteString(k switch
                 {
                     string s => s,
+                    PyMarkup m => m.Value,
                     bool b => b ? "true" : "false",
                     null => "null",
                     long l => l.ToString(CultureInfo.InvariantCulture),

@@ -10,6 +10,7 @@ internal static class PyOps
         long l => l != 0,
         double d => d != 0,
         string s => s.Length > 0,
+        PyMarkup m => m.Value.Length > 0,
         PyList l => l.Count > 0,
         PyDict d => d.Count > 0,
         Undefined => false,
@@ -27,7 +28,7 @@ internal static class PyOps
         switch (a)
         {
             case null: return b is null;
-            case string s: return b is string t && s == t;
+            case string or PyMarkup: return PyTypes.TryText(a, out var s) && PyTypes.TryText(b, out var t) && s == t;
             case PyList x when b is PyList y:
                 if (SequenceClass(x) != SequenceClass(y) || x.Count != y.Count) return false;
                 for (int i = 0; i < x.Count; i++) if (!Eq(x[i], y[i])) return false;
@@ -60,6 +61,7 @@ internal static class PyOps
                 if (d == Math.Floor(d) && Math.Abs(d) < 9.2e18) return ((long)d).GetHashCode();
                 return d.GetHashCode();
             case string s: return s.GetHashCode();
+            case PyMarkup m: return m.Value.GetHashCode();
             case PyList { Kind: PyListKind.Tuple } t:
                 var h = new HashCode();
                 foreach (var item in t) h.Add(Hash(item));
@@ -69,10 +71,24 @@ internal static class PyOps
         }
     }
 
+    /// <summary>Raises Python's TypeError for values that cannot be dict keys (lists, dicts, tuples holding them).</summary>
+    public static void CheckHashable(object? key)
+    {
+        switch (key)
+        {
+            case PyList { Kind: PyListKind.Tuple } t:
+                foreach (var item in t) CheckHashable(item);
+                break;
+            case PyList or PyDict:
+                throw JinjaError.Type($"unhashable type: '{PyTypes.Name(key)}'");
+        }
+    }
+
     /// <summary>Python's <c>len()</c>.</summary>
     public static long Len(object? v) => v switch
     {
         string s => PyText.Length(s),
+        PyMarkup m => PyText.Length(m.Value),
         PyList l => l.Count,
         PyDict d => d.Count,
         Undefined => 0,
@@ -86,6 +102,7 @@ internal static class PyOps
         PyList l => l,
         PyDict d => d.Keys,
         string s => PyText.Chars(s),
+        PyMarkup m => PyText.Chars(m.Value),
         Undefined => [],
         PyIterator it => it.Drain(),
         _ => throw JinjaError.Type($"'{PyTypes.Name(v)}' object is not iterable"),
@@ -108,10 +125,15 @@ internal static class PyOps
     {
         switch (container)
         {
-            case string s:
-                if (item is not string sub) throw JinjaError.Type($"'in <string>' requires string as left operand, not {PyTypes.Name(item)}");
+            case string or PyMarkup:
+                PyTypes.TryText(container, out var s);
+                if (!PyTypes.TryText(item, out var sub)) throw JinjaError.Type($"'in <string>' requires string as left operand, not {PyTypes.Name(item)}");
                 return s.Contains(sub, StringComparison.Ordinal);
             case PyDict d: return d.ContainsKey(item);
+            case PyList { Kind: PyListKind.DictKeys } keys:
+                CheckHashable(item);
+                foreach (var x in keys) if (Eq(x, item)) return true;
+                return false;
             case PyList l:
                 foreach (var x in l) if (Eq(x, item)) return true;
                 return false;
@@ -134,7 +156,7 @@ internal static class PyOps
             double x = PyTypes.AsDouble(a), y = PyTypes.AsDouble(b);
             return op switch { "<" => x < y, "<=" => x <= y, ">" => x > y, _ => x >= y };
         }
-        if (a is string s && b is string t) return Holds(op, PyText.Compare(s, t));
+        if (PyTypes.TryText(a, out var s) && PyTypes.TryText(b, out var t)) return Holds(op, PyText.Compare(s, t));
         if (a is PyList p && b is PyList q && SequenceClass(p) == SequenceClass(q) && p.Kind is PyListKind.List or PyListKind.Tuple)
         {
             for (int i = 0; i < Math.Min(p.Count, q.Count); i++)

@@ -9,6 +9,7 @@ internal static class PyRepr
     public static string Str(object? value) => value switch
     {
         string s => s,
+        PyMarkup m => m.Value,
         Undefined => "",
         _ => Repr(value),
     };
@@ -31,6 +32,7 @@ internal static class PyRepr
             case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
             case double d: sb.Append(PyFloat.Repr(d)); break;
             case string s: AppendStringRepr(sb, s); break;
+            case PyMarkup m: sb.Append("Markup("); AppendStringRepr(sb, m.Value); sb.Append(')'); break;
             case Undefined: sb.Append("Undefined"); break;
             case PyList list: AppendList(sb, list, depth); break;
             case PyDict dict: AppendDict(sb, dict, depth); break;

@@ -10,6 +10,7 @@ internal static class PyTypes
         long => "int",
         double => "float",
         string => "str",
+        PyMarkup => "Markup",
         PyList l => l.Kind switch
         {
             PyListKind.List => "list",
@@ -33,11 +34,25 @@ internal static class PyTypes
     {
         null => "None",
         PyNamespace => "jinja2.utils.Namespace object",
+        PyMarkup => "markupsafe.Markup object",
         LoopContext => "jinja2.runtime.LoopContext object",
         Undefined => "jinja2.runtime.Undefined object",
         PyCallable { IsMacro: true } => "jinja2.runtime.Macro object",
         _ => Name(value) + " object",
     };
+
+    /// <summary>The text of a str or Markup (a str subclass in Python); false for anything else.</summary>
+    public static bool TryText(object? v, out string text)
+    {
+        switch (v)
+        {
+            case string s: text = s; return true;
+            case PyMarkup m: text = m.Value; return true;
+            default: text = ""; return false;
+        }
+    }
+
+    public static bool IsText(object? v) => v is string or PyMarkup;
 
     public static bool IsNumber(object? v) => v is long or double or bool;
 

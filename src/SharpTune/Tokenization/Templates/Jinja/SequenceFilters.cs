@@ -49,6 +49,7 @@ internal static class SequenceFilters
         {
             a.ExpectNone("reverse");
             if (v is string s) return string.Concat(PyText.Chars(s).Reverse());
+            if (v is PyMarkup m) return new PyMarkup(string.Concat(PyText.Chars(m.Value).Reverse()));
             var reversed = Reversed(v);
             if (reversed != null) return new PyIterator(reversed, v is PyList { Kind: PyListKind.List } ? "list_reverseiterator" : "reversed");
             try
@@ -91,7 +92,7 @@ internal static class SequenceFilters
         {
             var p = a.Bind("sum", ["attribute", "start"], [null, 0L]);
             var getter = Filters.AttributeGetter(p[0]);
-            if (p[1] is string) throw JinjaError.Type("sum() can't sum strings [use ''.join(seq) instead]");
+            if (PyTypes.IsText(p[1])) throw JinjaError.Type("sum() can't sum strings [use ''.join(seq) instead]");
             object? total = p[1];
             foreach (var item in PyOps.Iterate(v)) total = PyArithmetic.Binary("+", total, getter(item));
             return total;
@@ -207,8 +208,8 @@ internal static class SequenceFilters
                 var keys = new List<object?>(d.Keys);
                 keys.Reverse();
                 return keys;
-            case string s:
-                return PyText.Chars(s).Reverse().Cast<object?>().ToList();
+            case string or PyMarkup:
+                return PyText.Chars(PyRepr.Str(v)).Reverse().Cast<object?>().ToList();
             case Undefined:
                 return [];
             default:
@@ -218,7 +219,7 @@ internal static class SequenceFilters
 
     private static Func<object?, object?> MultiKey(object? attribute, bool ignoreCase)
     {
-        if (attribute is string s && s.Contains(','))
+        if (PyTypes.TryText(attribute, out var s) && s.Contains(','))
         {
             var getters = s.Split(',').Select(part => Filters.AttributeGetter(part)).ToArray();
             return x => new PyList(getters.Select(g => ignoreCase ? Filters.IgnoreCase(g(x)) : g(x)).ToArray());

@@ -44,9 +44,10 @@ internal static class StringMethods
                 var p = a.Bind("join", ["iterable"], [CallArguments.Required]);
                 var items = PyOps.ToList(p[0]);
                 for (int i = 0; i < items.Count; i++)
-                    if (items[i] is not string) throw JinjaError.Type($"sequence item {i}: expected str instance, {PyTypes.Name(items[i])} found");
-                Limits.CheckString(items.Sum(x => (long)((string)x!).Length) + (long)s.Length * Math.Max(0, items.Count - 1));
-                return string.Join(s, items.Cast<string>());
+                    if (!PyTypes.IsText(items[i])) throw JinjaError.Type($"sequence item {i}: expected str instance, {PyTypes.Name(items[i])} found");
+                var texts = items.Select(PyRepr.Str).ToList();
+                Limits.CheckString(texts.Sum(x => (long)x.Length) + (long)s.Length * Math.Max(0, items.Count - 1));
+                return string.Join(s, texts);
             },
             "format" => a => PyFormat.Format(s, a, Members.GetAttr, Members.GetItem),
             "center" => a => Justify(s, a, "center", PyText.Center),
@@ -92,7 +93,7 @@ internal static class StringMethods
     }
 
     public static string Str(object? v, string function) =>
-        v as string ?? throw JinjaError.Type($"{function}() argument must be str, not {PyTypes.Name(v)}");
+        PyTypes.TryText(v, out var s) ? s : throw JinjaError.Type($"{function}() argument must be str, not {PyTypes.Name(v)}");
 
     private static long Int(object? v, string function) =>
         PyTypes.IsInteger(v) ? PyTypes.AsLong(v) : throw JinjaError.Type($"{function}() argument must be an integer, not '{PyTypes.Name(v)}'");
@@ -100,12 +101,8 @@ internal static class StringMethods
     private static string? Chars(CallArguments a, string function)
     {
         var p = a.Bind(function, ["chars"], [null]);
-        return p[0] switch
-        {
-            null => null,
-            string c => c,
-            _ => throw JinjaError.Type($"{function} arg must be None or str"),
-        };
+        if (p[0] == null) return null;
+        return PyTypes.TryText(p[0], out var c) ? c : throw JinjaError.Type($"{function} arg must be None or str");
     }
 
     private static PyList StringList(IEnumerable<string> parts) => new(parts.Cast<object?>().ToArray());
@@ -127,7 +124,7 @@ internal static class StringMethods
         IEnumerable<object?> options = p[0] is PyList { Kind: PyListKind.Tuple } t ? t : [p[0]];
         foreach (var o in options)
         {
-            if (o is not string affix)
+            if (!PyTypes.TryText(o, out var affix))
                 throw JinjaError.Type($"{function} first arg must be str or a tuple of str, not {PyTypes.Name(o)}");
             if (fromEnd ? window.EndsWith(affix, StringComparison.Ordinal) : window.StartsWith(affix, StringComparison.Ordinal)) return true;
         }

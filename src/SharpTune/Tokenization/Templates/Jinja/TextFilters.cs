@@ -11,15 +11,16 @@ internal static partial class TextFilters
         t["trim"] = (_, v, a) =>
         {
             var chars = a.Bind("trim", ["chars"], [null])[0];
-            return PyText.Strip(PyRepr.Str(v), chars == null ? null : StringMethods.Str(chars, "strip"), true, true);
+            return Keep(v, PyText.Strip(PyRepr.Str(v), chars == null ? null : StringMethods.Str(chars, "strip"), true, true));
         };
-        t["upper"] = (_, v, a) => Plain(a, "upper", PyText.Upper(PyRepr.Str(v)));
-        t["lower"] = (_, v, a) => Plain(a, "lower", PyText.Lower(PyRepr.Str(v)));
-        t["capitalize"] = (_, v, a) => Plain(a, "capitalize", PyText.Capitalize(PyRepr.Str(v)));
+        t["upper"] = (_, v, a) => Plain(a, "upper", Keep(v, PyText.Upper(PyRepr.Str(v))));
+        t["lower"] = (_, v, a) => Plain(a, "lower", Keep(v, PyText.Lower(PyRepr.Str(v))));
+        t["capitalize"] = (_, v, a) => Plain(a, "capitalize", Keep(v, PyText.Capitalize(PyRepr.Str(v))));
         t["title"] = (_, v, a) => Plain(a, "title", Title(PyRepr.Str(v)));
-        t["string"] = (_, v, a) => Plain(a, "string", PyRepr.Str(v));
-        t["safe"] = (_, v, a) => Plain(a, "safe", PyRepr.Str(v));
-        t["escape"] = t["e"] = t["forceescape"] = (_, v, a) => Plain(a, "escape", Escape(PyRepr.Str(v)));
+        t["string"] = (_, v, a) => Plain(a, "string", v is PyMarkup ? v : PyRepr.Str(v));
+        t["safe"] = (_, v, a) => Plain(a, "safe", v as PyMarkup ?? new PyMarkup(PyRepr.Str(v)));
+        t["escape"] = t["e"] = (_, v, a) => Plain(a, "escape", PyMarkup.Escape(v));
+        t["forceescape"] = (_, v, a) => Plain(a, "forceescape", new PyMarkup(PyMarkup.EscapeText(PyRepr.Str(v))));
         t["wordcount"] = (_, v, a) => Plain(a, "wordcount", PyText.WordCount(PyRepr.Str(v)));
         t["replace"] = (_, v, a) =>
         {
@@ -30,7 +31,7 @@ internal static partial class TextFilters
         t["center"] = (_, v, a) =>
         {
             var width = a.Bind("center", ["width"], [80L])[0];
-            return PyText.Center(PyRepr.Str(v), PyTypes.IsInteger(width) ? PyTypes.AsLong(width) : throw JinjaError.Type("center() width must be an integer"));
+            return Keep(v, PyText.Center(PyRepr.Str(v), PyTypes.IsInteger(width) ? PyTypes.AsLong(width) : throw JinjaError.Type("center() width must be an integer")));
         };
         t["indent"] = (_, v, a) => Indent(v, a);
         t["truncate"] = (_, v, a) => Truncate(v, a);
@@ -45,9 +46,12 @@ internal static partial class TextFilters
                 args = d;
             }
             else args = new PyList(a.Positional.ToArray(), PyListKind.Tuple);
-            return PyFormat.Percent(PyRepr.Str(v), args);
+            return v is PyMarkup m ? PyMarkup.Percent(m, args) : PyFormat.Percent(PyRepr.Str(v), args);
         };
     }
+
+    /// <summary>A filter's result on Markup input stays Markup (jinja2 calls the Markup's own method).</summary>
+    private static object Keep(object? input, string result) => input is PyMarkup ? new PyMarkup(result) : result;
 
     private static object Plain(CallArguments a, string name, object result)
     {
@@ -71,17 +75,14 @@ internal static partial class TextFilters
         return sb.ToString();
     }
 
-    public static string Escape(string s) =>
-        s.Replace("&", "&amp;").Replace(">", "&gt;").Replace("<", "&lt;").Replace("'", "&#39;").Replace("\"", "&#34;");
-
     private static object Indent(object? v, CallArguments a)
     {
         var p = a.Bind("indent", ["width", "first", "blank"], [4L, false, false]);
         if (v is Undefined u) throw u.Fail();
-        if (v is not string s) throw JinjaError.Type($"unsupported operand type(s) for +=: '{PyTypes.Name(v)}' and 'str'");
+        if (!PyTypes.TryText(v, out var s)) throw JinjaError.Type($"unsupported operand type(s) for +=: '{PyTypes.Name(v)}' and 'str'");
         string indention = p[0] switch
         {
-            string w => w,
+            string or PyMarkup => PyRepr.Str(p[0]),
             _ when PyTypes.IsInteger(p[0]) => PyText.Repeat(" ", PyTypes.AsLong(p[0])),
             _ => throw JinjaError.Type($"can't multiply sequence by non-int of type '{PyTypes.Name(p[0])}'"),
         };
@@ -96,23 +97,23 @@ internal static partial class TextFilters
         }
         if (PyOps.Truthy(p[1])) rv = indention + rv;
         Limits.CheckString(rv.Length);
-        return rv;
+        return Keep(v, rv);
     }
 
-    private static object Truncate(object? v, CallArguments a)
+    private static object? Truncate(object? v, CallArguments a)
     {
         var p = a.Bind("truncate", ["length", "killwords", "end", "leeway"], [255L, false, "...", null]);
-        var s = v as string ?? PyRepr.Str(v);
         var end = StringMethods.Str(p[2], "truncate");
         var leewayValue = p[3] ?? 5L;
         long endLen = PyText.Length(end);
         if (!PyOps.Order(">=", p[0], endLen)) throw new JinjaError("AssertionError", $"expected length >= {endLen}, got {PyRepr.Str(p[0])}");
         if (!PyOps.Order(">=", leewayValue, 0L)) throw new JinjaError("AssertionError", $"expected leeway >= 0, got {PyRepr.Str(leewayValue)}");
-        var chars = PyText.Chars(s);
-        if (PyOps.Order("<=", (long)chars.Length, PyArithmetic.Binary("+", p[0], leewayValue))) return s;
+        if (PyOps.Order("<=", PyOps.Len(v), PyArithmetic.Binary("+", p[0], leewayValue))) return v;
+        if (!PyTypes.TryText(v, out var s)) throw JinjaError.Type($"can only concatenate {PyTypes.Name(v)} (not \"str\") to {PyTypes.Name(v)}");
+        if (v is PyMarkup) end = PyMarkup.EscapeText(end);
         long length = PyTypes.AsLong(p[0]);
-        var head = string.Concat(chars.Take((int)(length - endLen)));
-        if (PyOps.Truthy(p[1])) return head + end;
-        return PyText.RSplit(head, " ", 1)[0] + end;
+        var head = string.Concat(PyText.Chars(s).Take((int)Math.Max(0, length - endLen)));
+        if (PyOps.Truthy(p[1])) return Keep(v, head + end);
+        return Keep(v, PyText.RSplit(head, " ", 1)[0] + end);
     }
 }
