@@ -134,7 +134,13 @@ public sealed class JinjaFeatureTests
             "{% for i in range(3) %}{% for j in range(i) %}{{ i }}{{ j }} {% endfor %}{% endfor %}",
             "{% for x in l %}{{ x }}{% else %}no{% endfor %}{{ loop is defined }}",
             "{% with a = 1, b = 2 %}{{ a + b }}{% set w = 3 %}{% endwith %}{{ a|default('out') }}{{ w|default('out') }}",
-            "{% set q = 1 %}{% set q.a = 1 %}");
+            "{% set q = 1 %}{% set q.a = 1 %}",
+            "{% for x in l %}{% if x > 1 %}{% break %}{% endif %}{% else %}else ran{% endfor %}|{% for x in l %}{% break %}{% else %}else ran{% endfor %}|{% for x in l %}{% continue %}{% else %}else ran{% endfor %}",
+            "{% for x in l %}{% set y %}<{{ x }}>{% if x == 2 %}{% continue %}{% endif %}{% endset %}{{ y }}{% endfor %}|{% for x in l %}{% with z = x %}{{ z }}{% if z == 2 %}{% break %}{% endif %}{% endwith %}{% endfor %}",
+            "{% break %}",
+            "{% for x in l %}{% macro m() %}{% continue %}{% endmacro %}{% endfor %}",
+            "{% if false %}{% for x in l %}{% else %}{% break %}{% endfor %}{% endif %}",
+            "{% generation %}{{ varargs }}{{ kwargs }}|{{ caller is defined }}{% endgeneration %}");
     }
 
     [Fact]

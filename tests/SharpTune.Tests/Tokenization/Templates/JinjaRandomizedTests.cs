@@ -79,6 +79,43 @@ public sealed class JinjaRandomizedTests
 
     private static string Body(Random r, int depth) => string.Concat(Enumerable.Range(0, r.Next(5)).Select(_ => Node(r, depth + 1)));
 
+    private static readonly string[] StatementNames = ["x", "y", "i", "k", "v", "ns.a", "loop.index", "loop.first", "loop.last", "loop.length", "loop.revindex0", "loop.previtem", "loop.nextitem", "m.role", "m.content", "l", "d"];
+
+    private static string StatementExpr(Random r)
+    {
+        double x = r.NextDouble();
+        if (x < 0.5) return Pick(r, StatementNames);
+        if (x < 0.6) return Pick(r, ["1", "'s'", "none", "true"]);
+        if (x < 0.8) return $"{Pick(r, StatementNames)} {Pick(r, ["~", "+", "==", "and", "or", "if"])} {Pick(r, StatementNames)}" + (r.NextDouble() < 0.5 ? " else 'e'" : "");
+        return Pick(r, StatementNames) + "|" + Pick(r, ["length", "default('dd')", "string", "tojson", "upper", "list", "first"]);
+    }
+
+    private static string Statement(Random r, int depth)
+    {
+        string T(string body) => "{%" + Pick(r, ["", "", "-"]) + " " + body + " " + Pick(r, ["", "", "-"]) + "%}";
+        string B() => Statements(r, depth);
+        double x = r.NextDouble();
+        if (x < 0.15 || depth > 3) return Pick(r, ["a", " ", "\n", "  \n", ""]);
+        if (x < 0.35) return "{{ " + StatementExpr(r) + " }}";
+        if (x < 0.45) return T("if " + StatementExpr(r)) + B() + (r.NextDouble() < 0.3 ? T("elif " + StatementExpr(r)) + B() : "") + (r.NextDouble() < 0.3 ? T("else") + B() : "") + T("endif");
+        if (x < 0.57)
+            return T("for " + Pick(r, ["i", "k, v", "m"]) + " in " + Pick(r, ["l", "d.items()", "messages", "range(3)", "[]", "x"]) + (r.NextDouble() < 0.2 ? " if " + StatementExpr(r) : ""))
+                + B() + (r.NextDouble() < 0.2 ? T("else") + B() : "") + T("endfor");
+        if (x < 0.65) return T("set " + Pick(r, ["x", "y", "i", "ns.a", "v"]) + " = " + StatementExpr(r));
+        if (x < 0.68) return T("set ns = namespace(a=" + StatementExpr(r) + ")");
+        if (x < 0.72) return T("macro mac(i, j=2)") + B() + T("endmacro") + "{{ mac(" + StatementExpr(r) + ") }}";
+        if (x < 0.75) return "{{ mac(1, 2, 3, z=4) if mac is defined }}";
+        if (x < 0.78) return T("macro wrap()") + "[{{ caller() }}]" + T("endmacro") + T("call wrap()") + B() + T("endcall");
+        if (x < 0.81) return T("filter upper") + B() + T("endfilter");
+        if (x < 0.84) return T("with y = " + StatementExpr(r)) + B() + T("endwith");
+        if (x < 0.87) return T("set y") + B() + T("endset") + "{{ y }}";
+        if (x < 0.9) return T(Pick(r, ["break", "continue"]));
+        if (x < 0.93) return T("generation") + B() + T("endgeneration");
+        return "{# c #}";
+    }
+
+    private static string Statements(Random r, int depth) => string.Concat(Enumerable.Range(0, r.Next(5)).Select(_ => Statement(r, depth + 1)));
+
     private static string Pick(Random r, string[] options) => options[r.Next(options.Length)];
 
     [Fact]
@@ -98,6 +135,18 @@ public sealed class JinjaRandomizedTests
         var cases = Enumerable.Range(0, 400)
             .Select(i => new PythonTemplates.Case($"layout {i}", Body(r, 0) + Pick(r, ["", "\n", "\n\n", " "]), variables))
             .ToList();
+        PythonTemplates.AssertSameAsPython(cases);
+    }
+
+    [Fact]
+    public void Random_statement_nests_render_as_in_jinja2()
+    {
+        var r = new Random(11);
+        var variables = JsonNode.Parse("""
+            {"x": "X", "i": 5, "k": "K", "v": "V", "y": "Y", "ns": {"a": 0}, "m": {"role": "r", "content": "c"}, "l": [1, 2, 3], "d": {"a": 1, "b": 2},
+             "messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}, {"role": "assistant", "content": "A"}]}
+            """)!.AsObject();
+        var cases = Enumerable.Range(0, 400).Select(i => new PythonTemplates.Case($"statements {i}", Statements(r, 0), variables)).ToList();
         PythonTemplates.AssertSameAsPython(cases);
     }
 }

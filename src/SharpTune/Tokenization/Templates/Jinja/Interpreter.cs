@@ -61,6 +61,14 @@ internal sealed partial class Interpreter
         return output.ToString();
     }
 
+    /// <summary>Renders an inline body (block set, filter block) into its own buffer; a break or continue in it still reaches the enclosing loop.</summary>
+    private (string Text, Flow Flow) Capture(IReadOnlyList<Stmt> body, Scope scope)
+    {
+        var output = new OutputBuffer(_maxOutputChars);
+        var flow = Execute(body, scope, output);
+        return (output.ToString(), flow);
+    }
+
     private Flow Execute(IReadOnlyList<Stmt> body, Scope scope, OutputBuffer output)
     {
         foreach (var stmt in body)
@@ -98,7 +106,9 @@ internal sealed partial class Interpreter
                 Assign(s.Target, Eval(s.Value, scope), scope);
                 return Flow.Normal;
             case SetBlockStmt sb:
-                object? text = RenderToString(sb.Body, NewFrame(scope, _frames.Body(sb)));
+                var (captured, setFlow) = Capture(sb.Body, NewFrame(scope, _frames.Body(sb)));
+                if (setFlow != Flow.Normal) return setFlow;
+                object? text = captured;
                 if (sb.Filter != null) text = ApplyFilter(sb.Filter, text, scope);
                 Assign(sb.Target, text, scope);
                 return Flow.Normal;
@@ -113,15 +123,20 @@ internal sealed partial class Interpreter
                 output.Append(PyRepr.Str(Call(callee, withCaller)));
                 return Flow.Normal;
             case FilterBlockStmt fb:
-                output.Append(PyRepr.Str(ApplyFilter(fb.Filter, RenderToString(fb.Body, NewFrame(scope, _frames.Body(fb))), scope)));
+                var (filtered, filterFlow) = Capture(fb.Body, NewFrame(scope, _frames.Body(fb)));
+                if (filterFlow != Flow.Normal) return filterFlow;
+                output.Append(PyRepr.Str(ApplyFilter(fb.Filter, filtered, scope)));
                 return Flow.Normal;
             case WithStmt w:
                 var inner = NewFrame(scope, _frames.Body(w));
                 foreach (var (target, value) in w.Assignments) Assign(target, Eval(value, scope), inner);
-                RunBody(w.Body, inner, output);
-                return Flow.Normal;
+                return Execute(w.Body, inner, output);
             case ScopeStmt sc:
-                output.Append(RenderToString(sc.Body, NewFrame(scope, _frames.Body(sc))));
+                // transformers' {% generation %} is a call block: its body is a caller macro, with empty varargs and kwargs.
+                var generation = NewFrame(scope, _frames.Body(sc));
+                generation.Set("varargs", PyList.Tuple());
+                generation.Set("kwargs", new PyDict());
+                output.Append(RenderToString(sc.Body, generation));
                 return Flow.Normal;
             case BreakStmt:
                 return Flow.Break;
@@ -148,11 +163,9 @@ internal sealed partial class Interpreter
             }
             items = kept;
         }
-        if (items.Count == 0)
-        {
-            RunBody(f.Else, NewFrame(scope, _frames.Else(f)), output);
-            return Flow.Normal;
-        }
+        // As jinja2 compiles it, the else branch runs unless some iteration reached the end of the body
+        // (so also when every iteration left through break or continue).
+        bool completed = false;
         var loop = new LoopContext(items, 0);
         for (int i = 0; i < items.Count; i++)
         {
@@ -161,9 +174,11 @@ internal sealed partial class Interpreter
             var iteration = NewFrame(scope, _frames.Body(f));
             iteration.Set("loop", loop);
             Assign(f.Target, items[i], iteration);
-            if (Execute(f.Body, iteration, output) == Flow.Break) break;
+            var flow = Execute(f.Body, iteration, output);
+            if (flow == Flow.Normal) completed = true;
+            else if (flow == Flow.Break) break;
         }
-        return Flow.Normal;
+        return completed ? Flow.Normal : Execute(f.Else, NewFrame(scope, _frames.Else(f)), output);
     }
 
     private void CountIteration()

@@ -42,7 +42,7 @@ public sealed class JinjaTemplate
         try
         {
             var body = JinjaParser.Parse(source);
-            NameValidator.Check(body);
+            CompileChecks.Run(body);
             return new JinjaTemplate(name, body, FrameAnalysis.Of(body));
         }
         catch (JinjaError e)

@@ -1,14 +1,42 @@
 namespace SharpTune.Tokenization.Templates.Jinja;
 
 /// <summary>
-/// Reports unknown filters and tests when the template is parsed, as jinja2 does at compile time, except inside
-/// an if block or conditional expression, where jinja2 waits until the branch runs.
+/// The errors jinja2 reports when it compiles a template, before anything runs: unknown filters and tests
+/// (except inside an if block or conditional expression, where jinja2 waits until the branch runs), and
+/// <c>break</c>/<c>continue</c> outside a loop body (Python rejects them in the code jinja2 generates).
 /// </summary>
-internal static class NameValidator
+internal static class CompileChecks
 {
-    public static void Check(IEnumerable<Stmt> body)
+    public static void Run(IReadOnlyList<Stmt> template)
+    {
+        Check(template);
+        CheckLoopControls(template, inLoop: false);
+    }
+
+    private static void Check(IEnumerable<Stmt> body)
     {
         foreach (var s in body) Check(s);
+    }
+
+    private static void CheckLoopControls(IEnumerable<Stmt> body, bool inLoop)
+    {
+        foreach (var s in body)
+        {
+            switch (s)
+            {
+                case BreakStmt when !inLoop: throw JinjaError.Syntax("'break' outside loop", s.Position);
+                case ContinueStmt when !inLoop: throw JinjaError.Syntax("'continue' not properly in loop", s.Position);
+                case IfStmt i: CheckLoopControls(i.Body, inLoop); CheckLoopControls(i.Else, inLoop); break;
+                case ForStmt f: CheckLoopControls(f.Body, true); CheckLoopControls(f.Else, inLoop); break;
+                case SetBlockStmt sb: CheckLoopControls(sb.Body, inLoop); break;
+                case FilterBlockStmt fb: CheckLoopControls(fb.Body, inLoop); break;
+                case WithStmt w: CheckLoopControls(w.Body, inLoop); break;
+                // Macros, call blocks and generation blocks become functions of their own.
+                case MacroStmt m: CheckLoopControls(m.Body, false); break;
+                case CallBlockStmt cb: CheckLoopControls(cb.Body, false); break;
+                case ScopeStmt sc: CheckLoopControls(sc.Body, false); break;
+            }
+        }
     }
 
     private static void Check(Stmt s)
