@@ -17,6 +17,7 @@ internal sealed partial class Interpreter
 
     private object? EvalCore(Expr e, Scope scope)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (e)
         {
             case ConstExpr c: return c.Value;

@@ -71,6 +71,7 @@ internal sealed partial class Interpreter
 
     private Flow Execute(IReadOnlyList<Stmt> body, Scope scope, OutputBuffer output)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         foreach (var stmt in body)
         {
             Flow flow;

@@ -74,9 +74,14 @@ public sealed class JinjaTemplate
         {
             throw Describe(e, Name);
         }
-        catch (Exception e) when (e is InvalidCastException or ArgumentException or IndexOutOfRangeException or FormatException
-                                      or OverflowException or InsufficientExecutionStackException)
+        catch (InsufficientExecutionStackException e)
         {
+            throw new SharpTuneException($"template '{Name}': limit exceeded: values or calls are nested too deeply", e);
+        }
+        catch (Exception e) when (e is InvalidCastException or ArgumentException or IndexOutOfRangeException or FormatException
+                                      or OverflowException or NullReferenceException or InvalidOperationException or KeyNotFoundException)
+        {
+            // Not expected: our interpreter has a gap. Still a clear error rather than a crash, since templates are untrusted input.
             throw new SharpTuneException($"template '{Name}': could not render ({e.GetType().Name}: {e.Message})", e);
         }
     }

@@ -19,6 +19,7 @@ internal static class PyOps
 
     public static bool Eq(object? a, object? b)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (a is Undefined || b is Undefined) return a is Undefined && b is Undefined;
         if (PyTypes.IsNumber(a) && PyTypes.IsNumber(b))
         {
@@ -52,6 +53,7 @@ internal static class PyOps
 
     public static int Hash(object? v)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (v)
         {
             case null: return 0x1234;
@@ -148,6 +150,7 @@ internal static class PyOps
     /// <summary>Python's ordering (&lt;, &lt;=, &gt;, &gt;=); mixed types raise TypeError as in Python.</summary>
     public static bool Order(string op, object? a, object? b)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (a is Undefined u) throw u.Fail();
         if (b is Undefined u2) throw u2.Fail();
         if (PyTypes.IsNumber(a) && PyTypes.IsNumber(b))
