@@ -11,5 +11,6 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     // Temporary parent until the tokenizer encode/decode branch lands with its own `tokenizer` command; the lead merges the two.
     new Command("tokenizer", "Train, encode and decode tokenizers.") { TokenizerTrainCommand.Create() },
     DataCommand.Create(),
+    TemplateCommand.Create(),
 };
 return root.Parse(args).Invoke();
