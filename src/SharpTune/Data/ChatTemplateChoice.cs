@@ -1,37 +1,38 @@
+using System.Security.Cryptography;
+using System.Text;
 using SharpTune.Tokenization;
+using SharpTune.Tokenization.Templates;
 
 namespace SharpTune.Data;
 
-/// <summary>
-/// Resolves a config's <c>chat_template:</c> to a template. This is the one seam between the data pipeline and the
-/// chat-template engine: until the Jinja engine (<c>Tokenization.ChatTemplate.Resolve</c>) is merged, it knows only the
-/// stand-ins for <c>chatml</c> and <c>alpaca</c>; at the merge its body becomes a call to that engine (and the stand-ins go).
-/// </summary>
+/// <summary>Resolves a config's <c>chat_template:</c> to a template, with a fingerprint for the tokenized-data cache.</summary>
 public static class ChatTemplateChoice
 {
     /// <summary>
-    /// The template <paramref name="name"/> names: <c>tokenizer_default</c> is the tokenizer's own template
-    /// (<paramref name="tokenizerConfig"/>), or chatml when it has none; otherwise a built-in template by name.
+    /// The template <paramref name="name"/> names: <c>tokenizer_default</c> is the tokenizer's own Jinja template
+    /// (<paramref name="tokenizerConfig"/>), or the built-in chatml when it has none
+    /// (<c>tokenizer_default_fallback_chatml</c> says the same explicitly); otherwise one of the tokenizer's named
+    /// templates or a built-in (chatml, llama3, alpaca, vicuna).
     /// </summary>
-    /// <exception cref="SharpTuneException">The name is unknown, or the template needs the Jinja engine.</exception>
+    /// <exception cref="SharpTuneException">The name is unknown.</exception>
     public static ResolvedChatTemplate Resolve(string name, TokenizerConfig tokenizerConfig)
     {
-        // MERGE SEAM: replace the body with ChatTemplate.Resolve(name, tokenizerConfig) from the chat-template branch,
-        // with the fingerprint = name + the Jinja source it rendered with (or the built-in's name and version).
-        string eos = tokenizerConfig.EosToken ?? "</s>";
-        switch (name)
+        ChatTemplate template;
+        string label;
+        if (name is "tokenizer_default" or "tokenizer_default_fallback_chatml" && tokenizerConfig.ChatTemplate is null)
         {
-            case "tokenizer_default" or "tokenizer_default_fallback_chatml":
-                if (tokenizerConfig.ChatTemplate is not null)
-                    throw new SharpTuneException(
-                        "chat_template: the tokenizer's own (Jinja) chat template needs the template engine, which this build lacks; set chat_template: chatml or alpaca");
-                return new ResolvedChatTemplate(new StandInChatMlTemplate(), "chatml (the tokenizer has no template)", "stand-in:chatml:1");
-            case "chatml":
-                return new ResolvedChatTemplate(new StandInChatMlTemplate(), "chatml", "stand-in:chatml:1");
-            case "alpaca":
-                return new ResolvedChatTemplate(new StandInAlpacaTemplate(eos), "alpaca", $"stand-in:alpaca:1:{eos}");
-            default:
-                throw new SharpTuneException($"chat_template: '{name}' is not available in this build (known: tokenizer_default, chatml, alpaca)");
+            template = ChatTemplate.Builtin("chatml", tokenizerConfig);
+            label = "chatml (the tokenizer has no template of its own)";
         }
+        else
+        {
+            template = ChatTemplate.Resolve(name == "tokenizer_default_fallback_chatml" ? null : name, tokenizerConfig);
+            label = template.Name;
+        }
+        // The cache must notice a changed template or changed special tokens it reads.
+        string fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{template.Source}\n{tokenizerConfig.BosToken}\n{tokenizerConfig.EosToken}\n{tokenizerConfig.PadToken}\n{tokenizerConfig.UnkToken}")));
+        // A fixed date for templates that print today's date (strftime_now), so the same data always tokenizes the same.
+        return new ResolvedChatTemplate(template.WithClock(() => new DateTime(2026, 1, 1)), label, "jinja:" + fingerprint);
     }
 }
