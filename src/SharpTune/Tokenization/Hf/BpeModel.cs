@@ -305,27 +305,19 @@ internal sealed class BpeModel
 /// <summary>BPE merges by pair of ids: the rank and the id of the merged token, in an open-addressing table.</summary>
 internal sealed class MergeTable
 {
-    private readonly ulong[] _keys;
-    private readonly long[] _values;
-    private readonly int _mask;
-    private readonly int _shift;
+    private ulong[] _keys = [];
+    private long[] _values = [];
+    private int _mask;
+    private int _shift;
 
-    public MergeTable(int capacity)
-    {
-        int size = 16, bits = 4;
-        while (size < capacity * 2) { size <<= 1; bits++; }
-        _shift = 64 - bits;
-        _keys = new ulong[size];
-        _values = new long[size];
-        _mask = size - 1;
-        Array.Fill(_keys, ulong.MaxValue);
-    }
+    public MergeTable(int capacity) => Allocate(capacity);
 
     public int Count { get; private set; }
 
     /// <summary>Adds or replaces (a later merge of the same pair wins, as in tokenizers) the merge of (<paramref name="left"/>, <paramref name="right"/>).</summary>
     public void Set(int left, int right, int rank, int result)
     {
+        if ((Count + 1) * 2 > _keys.Length) Rehash();
         ulong key = Key(left, right);
         int slot = Slot(key);
         while (_keys[slot] != ulong.MaxValue && _keys[slot] != key) slot = (slot + 1) & _mask;
@@ -351,6 +343,33 @@ internal sealed class MergeTable
             }
             if (k == ulong.MaxValue) { rank = result = 0; return false; }
             slot = (slot + 1) & _mask;
+        }
+    }
+
+    private void Allocate(int capacity)
+    {
+        int size = 16, bits = 4;
+        while (size < capacity * 2) { size <<= 1; bits++; }
+        _shift = 64 - bits;
+        _keys = new ulong[size];
+        _values = new long[size];
+        _mask = size - 1;
+        Array.Fill(_keys, ulong.MaxValue);
+    }
+
+    private void Rehash()
+    {
+        var (keys, values) = (_keys, _values);
+        Allocate(Math.Max(16, keys.Length));
+        Count = 0;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (keys[i] == ulong.MaxValue) continue;
+            int slot = Slot(keys[i]);
+            while (_keys[slot] != ulong.MaxValue) slot = (slot + 1) & _mask;
+            _keys[slot] = keys[i];
+            _values[slot] = values[i];
+            Count++;
         }
     }
 

@@ -37,38 +37,67 @@ internal sealed class TokenizerJson
         if (!info.Exists) throw new SharpTuneException($"{path}: file not found");
         if (info.Length > MaxFileBytes)
             throw new SharpTuneException($"{path}: {info.Length:N0} bytes is more than the {MaxFileBytes:N0} a tokenizer.json may have");
-        JsonDocument doc;
+        var bytes = File.ReadAllBytes(path);
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 64 });
+            return new TokenizerJson(path) { Model = null!, AddedTokens = [] }.ReadRoot(bytes);
         }
         catch (JsonException e)
         {
             throw new SharpTuneException($"{path}: not valid JSON (line {e.LineNumber + 1}): {e.Message}");
         }
-        using (doc)
-        {
-            var reader = new TokenizerJson(path) { Model = null!, AddedTokens = [] };
-            return reader.ReadRoot(doc.RootElement);
-        }
     }
 
-    private TokenizerJson ReadRoot(JsonElement root)
+    private static readonly JsonReaderOptions ReaderOptions = new() { AllowTrailingCommas = true, MaxDepth = 64 };
+
+    // The vocabulary and merges (nearly all of the file) are streamed straight into their tables; the rest is small and
+    // read as JSON elements.
+    private TokenizerJson ReadRoot(byte[] bytes)
     {
-        if (root.ValueKind != JsonValueKind.Object) throw Fail("$", "must be a JSON object");
+        var reader = new Utf8JsonReader(bytes, ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw Fail("$", "must be a JSON object");
+        var root = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var model = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        (int Start, int Length)? vocabSlice = null, mergesSlice = null;
+        bool sawModel = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            if (name != "model" || reader.TokenType != JsonTokenType.StartObject)
+            {
+                root[name] = JsonElement.ParseValue(ref reader);
+                continue;
+            }
+            sawModel = true;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string key = reader.GetString()!;
+                reader.Read();
+                if (key is "vocab" or "merges")
+                {
+                    int start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    var slice = (start, (int)reader.BytesConsumed - start);
+                    if (key == "vocab") vocabSlice = slice;
+                    else mergesSlice = slice;
+                }
+                else model[key] = JsonElement.ParseValue(ref reader);
+            }
+        }
+        if (!sawModel) throw Fail("model", "is missing");
+
         var added = ReadAddedTokens(root, "added_tokens");
-        if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object) throw Fail("model", "is missing");
-        var bpe = ReadModel(model, "model");
-        var special = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var t in added) special[t.Content] = t.Id;
+        var bpe = ReadModel(model, bytes, vocabSlice, mergesSlice, "model");
+        JsonElement? Section(string key) => root.TryGetValue(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
         return new TokenizerJson(_path)
         {
             Model = bpe,
             AddedTokens = added,
-            Normalizer = Optional(root, "normalizer") is { } n ? ReadNormalizer(n, "normalizer") : null,
-            PreTokenizer = Optional(root, "pre_tokenizer") is { } p ? ReadPreTokenizer(p, "pre_tokenizer") : null,
-            PostProcessor = Optional(root, "post_processor") is { } pp ? ReadPostProcessor(pp, "post_processor", bpe, special) : null,
-            Decoder = Optional(root, "decoder") is { } d ? ReadDecoder(d, "decoder") : null,
+            Normalizer = Section("normalizer") is { } n ? ReadNormalizer(n, "normalizer") : null,
+            PreTokenizer = Section("pre_tokenizer") is { } p ? ReadPreTokenizer(p, "pre_tokenizer") : null,
+            PostProcessor = Section("post_processor") is { } pp ? ReadPostProcessor(pp, "post_processor") : null,
+            Decoder = Section("decoder") is { } d ? ReadDecoder(d, "decoder") : null,
         };
     }
 
@@ -127,10 +156,10 @@ internal sealed class TokenizerJson
         return v;
     }
 
-    private List<AddedToken> ReadAddedTokens(JsonElement root, string where)
+    private List<AddedToken> ReadAddedTokens(Dictionary<string, JsonElement> root, string where)
     {
         var list = new List<AddedToken>();
-        if (Optional(root, "added_tokens") is not { } array) return list;
+        if (!root.TryGetValue(where, out var array) || array.ValueKind == JsonValueKind.Null) return list;
         if (array.ValueKind != JsonValueKind.Array) throw Fail(where, "must be a list");
         if (array.GetArrayLength() > MaxAddedTokens) throw Fail(where, $"has more than {MaxAddedTokens:N0} entries");
         int i = 0;
@@ -146,61 +175,106 @@ internal sealed class TokenizerJson
         return list;
     }
 
-    private BpeModel ReadModel(JsonElement model, string where)
+    private BpeModel ReadModel(Dictionary<string, JsonElement> model, byte[] bytes, (int Start, int Length)? vocabSlice,
+        (int Start, int Length)? mergesSlice, string where)
     {
-        string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "BPE";
-        if (type != "BPE") throw Unsupported(where, "model", type, "BPE");
-        if (!model.TryGetProperty("vocab", out var vocabJson) || vocabJson.ValueKind != JsonValueKind.Object)
-            throw Fail(where + ".vocab", "must be an object of token → id");
-        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var entry in vocabJson.EnumerateObject())
+        string? Text(string key) => model.TryGetValue(key, out var v) && v.ValueKind != JsonValueKind.Null
+            ? (v.ValueKind == JsonValueKind.String ? v.GetString() : throw Fail($"{where}.{key}", $"must be a string, got {v.ValueKind}"))
+            : null;
+        bool Flag(string key) => model.TryGetValue(key, out var v) && v.ValueKind switch
         {
-            if (vocab.Count >= MaxVocabSize) throw Fail(where + ".vocab", $"has more than {MaxVocabSize:N0} entries");
-            if (entry.Name.Length > MaxTokenLength) throw Fail(where + ".vocab", $"has a token longer than {MaxTokenLength} characters");
-            vocab[entry.Name] = Id(entry.Value, $"{where}.vocab[\"{entry.Name}\"]");
-        }
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            _ => throw Fail($"{where}.{key}", $"must be true or false, got {v.GetRawText()}"),
+        };
 
-        string? prefix = String(model, "continuing_subword_prefix", where);
-        var mergesJson = Array(model, "merges", where);
-        int count = mergesJson.GetArrayLength();
-        if (count > MaxMerges) throw Fail(where + ".merges", $"has more than {MaxMerges:N0} entries");
-        var merges = new MergeTable(count);
-        var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
-        int rank = 0;
-        Span<char> joined = stackalloc char[256];
-        foreach (var m in mergesJson.EnumerateArray())
+        string type = Text("type") ?? "BPE";
+        if (type != "BPE") throw Unsupported(where, "model", type, "BPE");
+        if (vocabSlice is not { } vs) throw Fail(where + ".vocab", "is missing");
+        if (mergesSlice is not { } ms) throw Fail(where + ".merges", "is missing");
+        var vocab = ReadVocab(new Utf8JsonReader(bytes.AsSpan(vs.Start, vs.Length), ReaderOptions), where + ".vocab");
+        string? prefix = Text("continuing_subword_prefix");
+        var merges = ReadMerges(new Utf8JsonReader(bytes.AsSpan(ms.Start, ms.Length), ReaderOptions), vocab, prefix, where + ".merges");
+        return new BpeModel(vocab, merges, Text("unk_token"), Flag("fuse_unk"), Flag("byte_fallback"), Flag("ignore_merges"), prefix, Text("end_of_word_suffix"));
+    }
+
+    private Dictionary<string, int> ReadVocab(Utf8JsonReader reader, string where)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw Fail(where, "must be an object of token → id");
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string at = $"{where}.merges[{rank}]";
-            string left, right;
-            if (m.ValueKind == JsonValueKind.String)
+            string token = reader.GetString()!;
+            if (token.Length > MaxTokenLength) throw Fail(where, $"has a token longer than {MaxTokenLength} characters");
+            if (vocab.Count >= MaxVocabSize) throw Fail(where, $"has more than {MaxVocabSize:N0} entries");
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long id) || id < 0 || id >= MaxVocabSize)
+                throw Fail($"{where}[\"{token}\"]", $"must be an integer from 0 to {MaxVocabSize - 1}");
+            vocab[token] = (int)id;
+        }
+        return vocab;
+    }
+
+    // Merges as "a b" strings or ["a", "b"] pairs; rank is the position in the list. No per-merge allocation.
+    private MergeTable ReadMerges(Utf8JsonReader reader, Dictionary<string, int> vocab, string? prefix, string where)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray) throw Fail(where, "must be a list");
+        var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        var merges = new MergeTable(vocab.Count);
+        char[] left = new char[256], right = new char[256], joined = new char[512];
+        int rank = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (rank >= MaxMerges) throw Fail(where, $"has more than {MaxMerges:N0} entries");
+            int leftLength, rightLength;
+            if (reader.TokenType == JsonTokenType.String)
             {
-                var s = m.GetString()!;
-                int space = s.IndexOf(' ');
-                if (space <= 0 || space == s.Length - 1) throw Fail(at, $"must be two tokens separated by a space, got \"{s}\"");
-                left = s[..space];
-                right = s[(space + 1)..];
+                int n = CopyString(ref reader, ref joined);
+                int space = joined.AsSpan(0, n).IndexOf(' ');
+                if (space <= 0 || space == n - 1) throw Fail($"{where}[{rank}]", $"must be two tokens separated by a space, got \"{joined.AsSpan(0, n)}\"");
+                leftLength = space;
+                rightLength = n - space - 1;
+                Grow(ref left, leftLength);
+                Grow(ref right, rightLength);
+                joined.AsSpan(0, space).CopyTo(left);
+                joined.AsSpan(space + 1, rightLength).CopyTo(right);
             }
-            else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2 && m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String)
+            else if (reader.TokenType == JsonTokenType.StartArray && reader.Read() && reader.TokenType == JsonTokenType.String)
             {
-                left = m[0].GetString()!;
-                right = m[1].GetString()!;
+                leftLength = CopyString(ref reader, ref left);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.String) throw Fail($"{where}[{rank}]", "must be [\"a\", \"b\"]");
+                rightLength = CopyString(ref reader, ref right);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray) throw Fail($"{where}[{rank}]", "must be [\"a\", \"b\"]");
             }
-            else throw Fail(at, $"must be \"a b\" or [\"a\", \"b\"], got {m.GetRawText()}");
-            if (!vocab.TryGetValue(left, out int a)) throw Fail(at, $"names '{left}', which is not in the vocabulary");
-            if (!vocab.TryGetValue(right, out int b)) throw Fail(at, $"names '{right}', which is not in the vocabulary");
-            var tail = prefix is { Length: > 0 } && right.StartsWith(prefix, StringComparison.Ordinal) ? right.AsSpan(prefix.Length) : right.AsSpan();
-            int length = left.Length + tail.Length;
-            var buffer = length <= joined.Length ? joined[..length] : new char[length];
-            left.AsSpan().CopyTo(buffer);
-            tail.CopyTo(buffer[left.Length..]);
-            if (!lookup.TryGetValue(buffer, out int result))
-                throw Fail(at, $"makes '{buffer}', which is not in the vocabulary");
+            else throw Fail($"{where}[{rank}]", "must be \"a b\" or [\"a\", \"b\"]");
+
+            var l = left.AsSpan(0, leftLength);
+            var r = right.AsSpan(0, rightLength);
+            if (!lookup.TryGetValue(l, out int a)) throw Fail($"{where}[{rank}]", $"names '{l}', which is not in the vocabulary");
+            if (!lookup.TryGetValue(r, out int b)) throw Fail($"{where}[{rank}]", $"names '{r}', which is not in the vocabulary");
+            var tail = prefix is { Length: > 0 } && r.StartsWith(prefix, StringComparison.Ordinal) ? r[prefix.Length..] : r;
+            Grow(ref joined, l.Length + tail.Length);
+            l.CopyTo(joined);
+            tail.CopyTo(joined.AsSpan(l.Length));
+            var both = joined.AsSpan(0, l.Length + tail.Length);
+            if (!lookup.TryGetValue(both, out int result)) throw Fail($"{where}[{rank}]", $"makes '{both}', which is not in the vocabulary");
             merges.Set(a, b, rank, result);
             rank++;
         }
-        return new BpeModel(vocab, merges, String(model, "unk_token", where), Bool(model, "fuse_unk", where, false),
-            Bool(model, "byte_fallback", where, false), Bool(model, "ignore_merges", where, false), prefix,
-            String(model, "end_of_word_suffix", where));
+        return merges;
+    }
+
+    private static int CopyString(ref Utf8JsonReader reader, ref char[] buffer)
+    {
+        int max = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+        if (max > MaxTokenLength * 4) throw new JsonException($"a string longer than {MaxTokenLength} characters");
+        Grow(ref buffer, max);
+        return reader.CopyString(buffer);
+    }
+
+    private static void Grow(ref char[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new char[Math.Max(length, buffer.Length * 2)];
     }
 
     private (string? Literal, string? Regex) Pattern(JsonElement obj, string where)
@@ -307,7 +381,7 @@ internal sealed class TokenizerJson
         var other => throw Fail(where + ".prepend_scheme", $"must be always, first or never, got '{other}'"),
     };
 
-    private PostProcessor ReadPostProcessor(JsonElement e, string where, BpeModel model, Dictionary<string, int> added)
+    private PostProcessor ReadPostProcessor(JsonElement e, string where)
     {
         string type = TypeOf(e, where);
         switch (type)
@@ -332,7 +406,7 @@ internal sealed class TokenizerJson
             case "Sequence":
                 var steps = new List<PostProcessor>();
                 int i = 0;
-                foreach (var s in Array(e, "processors", where).EnumerateArray()) steps.Add(ReadPostProcessor(s, $"{where}.processors[{i++}]", model, added));
+                foreach (var s in Array(e, "processors", where).EnumerateArray()) steps.Add(ReadPostProcessor(s, $"{where}.processors[{i++}]"));
                 return new PostProcessorSequence(steps);
             default:
                 throw Unsupported(where, "post-processor", type, "TemplateProcessing, ByteLevel, BertProcessing, RobertaProcessing, Sequence");
