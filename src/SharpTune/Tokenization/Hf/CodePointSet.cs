@@ -89,15 +89,18 @@ internal sealed class CodePointSet
         return new CodePointSet(result);
     }
 
-    /// <summary>A .NET regex fragment matching one code point of the set: a class for the BMP part, surrogate pairs for the rest.</summary>
-    public string ToRegex()
+    /// <summary>
+    /// A .NET regex fragment matching one code point of the set: a class for the BMP part, surrogate pairs for the rest
+    /// (left out with <paramref name="bmpOnly"/>, for text known to hold no surrogates).
+    /// </summary>
+    public string ToRegex(bool bmpOnly)
     {
         var bmp = new StringBuilder();
         var astral = new List<string>();
         foreach (var (lo, hi) in Without(0xD800, 0xDFFF)._ranges)
         {
             if (lo <= 0xFFFF) AppendRange(bmp, lo, Math.Min(hi, 0xFFFF));
-            if (hi > 0xFFFF) AddAstral(astral, Math.Max(lo, 0x10000), hi);
+            if (hi > 0xFFFF && !bmpOnly) AddAstral(astral, Math.Max(lo, 0x10000), hi);
         }
         var parts = new List<string>();
         if (bmp.Length > 0) parts.Add("[" + bmp + "]");

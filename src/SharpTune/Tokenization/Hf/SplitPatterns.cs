@@ -130,18 +130,27 @@ internal sealed class LiteralPattern(string literal) : SplitPattern
     }
 }
 
-/// <summary>A regex pattern, run by .NET after <see cref="JsRegexTranslator"/> made it code-point aware.</summary>
+/// <summary>
+/// A regex pattern, run by .NET after <see cref="JsRegexTranslator"/> made it code-point aware: text without surrogates
+/// (nearly all of it) runs through the faster BMP-only translation, the rest through the full one.
+/// </summary>
 internal sealed class RegexPattern : SplitPattern
 {
-    private readonly Regex _regex;
+    private readonly Regex _bmp;
+    private readonly Lazy<Regex> _full;
 
-    public RegexPattern(string pattern) => _regex = new Regex(JsRegexTranslator.Translate(pattern), RegexOptions.Compiled | RegexOptions.CultureInvariant);
-
-    public Regex Regex => _regex;
+    public RegexPattern(string pattern)
+    {
+        _bmp = new Regex(JsRegexTranslator.Translate(pattern, bmpOnly: true), RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        string full = JsRegexTranslator.Translate(pattern);
+        _full = new Lazy<Regex>(() => new Regex(full, RegexOptions.CultureInvariant));
+    }
 
     public override void FindMatches(string text, int start, int length, List<(int Start, int End)> matches)
     {
-        foreach (var m in _regex.EnumerateMatches(text.AsSpan(start, length)))
+        var span = text.AsSpan(start, length);
+        var regex = span.IndexOfAnyInRange('\uD800', '\uDFFF') < 0 ? _bmp : _full.Value;
+        foreach (var m in regex.EnumerateMatches(span))
             if (m.Length > 0) matches.Add((start + m.Index, start + m.Index + m.Length));
     }
 
