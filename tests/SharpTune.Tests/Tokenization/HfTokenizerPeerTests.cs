@@ -66,4 +66,15 @@ public sealed class HfTokenizerPeerTests(PeerTokenizers fixture) : IClassFixture
         }
         Assert.True(lossless >= fixture.Corpus.Count - 6, $"only {lossless} of {fixture.Corpus.Count} lines come back unchanged");
     }
+
+    [Fact]
+    public void Encoding_from_many_threads_gives_the_same_ids()
+    {
+        var tokenizer = fixture.Tokenizer("qwen3");
+        var expected = fixture.Corpus.Select(t => tokenizer.Encode(t)).ToList();
+        var results = new IReadOnlyList<long>[8][];
+        Parallel.For(0, results.Length, k => results[k] = fixture.Corpus.Select(t => tokenizer.Encode(t)).ToArray());
+        foreach (var run in results)
+            for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i], run[i]);
+    }
 }
