@@ -7,5 +7,6 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     InitModelCommand.Create(),
     GenerateCommand.Create(),
     InfoCommand.Create(),
+    TokenizerCommand.Create(),
 };
 return root.Parse(args).Invoke();
