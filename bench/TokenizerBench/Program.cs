@@ -4,7 +4,7 @@
 //     documents) and JavaScript/TypeScript source from tests/peers/node_modules, repeated and shuffled with a fixed seed
 //   TokenizerBench encode TOKENIZER_FOLDER CORPUS.jsonl [SECONDS]
 //     one JSON line, as tests/peers/encode.mjs bench prints it: encode throughput on one thread, warm, without
-//     special tokens, after one warm-up pass, over at least SECONDS (default 3)
+//     special tokens, after one warm-up pass, over at least SECONDS (default 3), per wall-clock and per CPU second
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -26,6 +26,7 @@ static int Encode(string folder, string corpusPath, double minSeconds)
     long tokens = 0;
     foreach (var t in texts) tokens += tokenizer.Encode(t, addSpecialTokens: false).Count; // warm-up pass
     int passes = 0;
+    var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     do
     {
@@ -33,8 +34,13 @@ static int Encode(string folder, string corpusPath, double minSeconds)
         passes++;
     } while (clock.Elapsed.TotalSeconds < minSeconds);
     double seconds = clock.Elapsed.TotalSeconds;
+    double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
     long bytes = bytesPerPass * passes;
-    Console.WriteLine(JsonSerializer.Serialize(new { bytes, seconds, mb_per_s = bytes / 1e6 / seconds, load_seconds = loadSeconds, tokens_per_pass = tokens }));
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        bytes, seconds, mb_per_s = bytes / 1e6 / seconds, cpu_seconds = cpuSeconds, mb_per_cpu_s = bytes / 1e6 / cpuSeconds,
+        load_seconds = loadSeconds, tokens_per_pass = tokens,
+    }));
     return 0;
 }
 

@@ -6,7 +6,7 @@
 //     ("with"/"without" special tokens; "decoded"/"decoded_skip" decode the "with" ids keeping/skipping special
 //     tokens; "roundtrip" decodes the "without" ids keeping them)
 //   node encode.mjs bench TOKENIZER_FOLDER CORPUS.jsonl [SECONDS]
-//     one JSON line: {"bytes": n, "seconds": s, "mb_per_s": x, "load_seconds": l}; encodes the corpus
+//     one JSON line: {"bytes", "seconds", "mb_per_s", "cpu_seconds", "mb_per_cpu_s", "load_seconds"}; encodes the corpus
 //     (without special tokens) on one thread, warm, repeating passes for at least SECONDS (default 3)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -51,6 +51,7 @@ if (mode === "compare") {
   const bytesPerPass = texts.reduce((n, t) => n + Buffer.byteLength(t, "utf8"), 0);
   for (const t of texts) tokenizer.encode(t, { add_special_tokens: false }); // warm-up pass
   let passes = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   let elapsed = 0;
   do {
@@ -58,9 +59,14 @@ if (mode === "compare") {
     passes++;
     elapsed = (performance.now() - start) / 1000;
   } while (elapsed < minSeconds);
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const bytes = bytesPerPass * passes;
   process.stdout.write(
-    JSON.stringify({ bytes, seconds: elapsed, mb_per_s: bytes / 1e6 / elapsed, load_seconds: loadSeconds }) + "\n"
+    JSON.stringify({
+      bytes, seconds: elapsed, mb_per_s: bytes / 1e6 / elapsed, cpu_seconds: cpuSeconds, mb_per_cpu_s: bytes / 1e6 / cpuSeconds,
+      load_seconds: loadSeconds,
+    }) + "\n"
   );
 } else {
   console.error(`unknown mode '${mode}'`);

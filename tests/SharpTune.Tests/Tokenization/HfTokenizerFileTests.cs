@@ -59,6 +59,20 @@ public sealed class HfTokenizerFileTests
     }
 
     [Fact]
+    public void Long_pieces_are_cut_only_where_no_token_reaches_across()
+    {
+        using var dir = new TempFolder();
+        // "a▁" is a token, so a▁ must never be cut apart; "b▁" is not, so the text may be cut there.
+        var tokenizer = Load(dir, Bpe(Vocab("a", "b", "▁", "a▁", "▁b"), new JsonArray("a ▁", "▁ b")));
+        var text = string.Concat(Enumerable.Repeat("a▁b▁b", 20));
+        var ids = tokenizer.Encode(text);
+        // Whole-word BPE: a▁ first (rank 0), then ▁b; the cuts (before each "b▁"'s ▁) change nothing.
+        Assert.Equal(text, string.Concat(ids.Select(id => tokenizer.IdToToken(id))));
+        Assert.Equal([3L, 1L, 4L], ids.Take(3));
+        Assert.Equal(ids.Take(3), ids.Skip(3).Take(3));
+    }
+
+    [Fact]
     public void Byte_fallback_spells_unknown_characters_in_byte_tokens_and_decodes_them_back()
     {
         using var dir = new TempFolder();

@@ -13,6 +13,9 @@ namespace SharpTune.Tokenization.Hf;
 internal sealed class BpeModel
 {
     private const int MaxCachedLength = 256;
+    // Longer pieces are cut where no merge can reach across (see EncodeInChunks).
+    private const int ChunkAbove = 32;
+    private static readonly char[] WordStarts = ['\u2581', ' '];
     private const int MaxCacheEntries = 200_000;
     // Up to this many symbols the lowest pair is found by a scan; longer words use a heap.
     private const int ScanLimit = 64;
@@ -25,6 +28,8 @@ internal sealed class BpeModel
     private readonly int[] _byteIds = new int[256];
     private readonly int[] _fallbackIds = new int[256];
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    // For each word-start character c: the code points x that some token holds just before c ("x▁").
+    private readonly Dictionary<char, HashSet<int>>? _joinsBefore;
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
     public BpeModel(Dictionary<string, int> vocab, MergeTable merges, string? unkToken, bool fuseUnk, bool byteFallback,
@@ -52,6 +57,7 @@ internal sealed class BpeModel
             _byteIds[b] = _charIds[ByteLevelAlphabet.CharFor((byte)b)];
             _fallbackIds[b] = vocab.TryGetValue($"<0x{b:X2}>", out var f) ? f : -1;
         }
+        if (!IgnoreMerges && Prefix.Length == 0 && Suffix.Length == 0) _joinsBefore = JoinsBefore(vocab.Keys);
     }
 
     public int UnkId { get; }
@@ -70,6 +76,16 @@ internal sealed class BpeModel
     public void Encode(ReadOnlySpan<char> piece, bool bytes, List<int> output)
     {
         if (piece.Length == 0) return;
+        if (piece.Length > ChunkAbove && !bytes && _joinsBefore != null)
+        {
+            EncodeInChunks(piece, output);
+            return;
+        }
+        EncodeCached(piece, bytes, output);
+    }
+
+    private void EncodeCached(ReadOnlySpan<char> piece, bool bytes, List<int> output)
+    {
         bool cacheable = piece.Length <= MaxCachedLength;
         if (cacheable && _cacheBySpan.TryGetValue(piece, out var cached))
         {
@@ -83,6 +99,43 @@ internal sealed class BpeModel
             if (_cache.Count >= MaxCacheEntries) _cache.Clear();
             _cacheBySpan.TryAdd(piece, CollectionsMarshal.AsSpan(output)[before..].ToArray());
         }
+    }
+
+    /// <summary>
+    /// A long piece (SentencePiece-style models have no pre-tokenizer, so a whole line is one piece) is cut before each
+    /// ▁ or space whose left neighbour x never stands before it inside a token. Every merged symbol is a token, so no
+    /// merge can join across such a cut, and each side merges exactly as it would in the whole: the ids are the same,
+    /// and the parts, being words, hit the cache.
+    /// </summary>
+    private void EncodeInChunks(ReadOnlySpan<char> piece, List<int> output)
+    {
+        int start = 0;
+        for (int i = 1; i < piece.Length; i++)
+        {
+            char c = piece[i];
+            if (piece[i - 1] == c || !_joinsBefore!.TryGetValue(c, out var joins)) continue;
+            int before = char.IsLowSurrogate(piece[i - 1]) && i >= 2 && char.IsHighSurrogate(piece[i - 2])
+                ? char.ConvertToUtf32(piece[i - 2], piece[i - 1]) : piece[i - 1];
+            if (joins.Contains(before)) continue;
+            EncodeCached(piece[start..i], bytes: false, output);
+            start = i;
+        }
+        EncodeCached(piece[start..], bytes: false, output);
+    }
+
+    private static Dictionary<char, HashSet<int>> JoinsBefore(IEnumerable<string> tokens)
+    {
+        var joins = WordStarts.ToDictionary(c => c, _ => new HashSet<int>());
+        foreach (var token in tokens)
+        {
+            for (int i = 1; i < token.Length; i++)
+            {
+                if (!joins.TryGetValue(token[i], out var set) || token[i - 1] == token[i]) continue;
+                set.Add(char.IsLowSurrogate(token[i - 1]) && i >= 2 && char.IsHighSurrogate(token[i - 2])
+                    ? char.ConvertToUtf32(token[i - 2], token[i - 1]) : token[i - 1]);
+            }
+        }
+        return joins;
     }
 
     private void EncodeWord(ReadOnlySpan<char> piece, bool bytes, List<int> output)
@@ -172,6 +225,7 @@ internal sealed class BpeModel
         merged[k] = result;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void MergeByScan(Span<int> ids, Span<int> next, Span<int> prev, Span<int> rank)
     {
         int n = ids.Length;
@@ -192,30 +246,39 @@ internal sealed class BpeModel
     private void MergeByHeap(Span<int> ids, Span<int> next, Span<int> prev, Span<int> rank)
     {
         int n = ids.Length;
-        var merged = new int[n];
-        var heap = new MinHeap(n);
-        for (int k = 0; k < n; k++)
+        int[] merged = ArrayPool<int>.Shared.Rent(n);
+        var heap = new MinHeap(ArrayPool<long>.Shared.Rent(2 * n + 4));
+        try
         {
-            SetPair(ids, next, rank, merged, k);
-            if (rank[k] != int.MaxValue) heap.Push(((long)rank[k] << 32) | (uint)k);
-        }
-        while (heap.Count > 0)
-        {
-            long top = heap.Pop();
-            int r = (int)(top >> 32), at = (int)top;
-            if (rank[at] != r) continue; // stale: the symbol is gone or its pair changed
-            int p = Merge(ids, next, prev, rank, merged, at);
-            SetPair(ids, next, rank, merged, at);
-            if (rank[at] != int.MaxValue) heap.Push(((long)rank[at] << 32) | (uint)at);
-            if (p >= 0)
+            for (int k = 0; k < n; k++)
             {
-                SetPair(ids, next, rank, merged, p);
-                if (rank[p] != int.MaxValue) heap.Push(((long)rank[p] << 32) | (uint)p);
+                SetPair(ids, next, rank, merged, k);
+                if (rank[k] != int.MaxValue) heap.Push(((long)rank[k] << 32) | (uint)k);
             }
+            while (heap.Count > 0)
+            {
+                long top = heap.Pop();
+                int r = (int)(top >> 32), at = (int)top;
+                if (rank[at] != r) continue; // stale: the symbol is gone or its pair changed
+                int p = Merge(ids, next, prev, rank, merged, at);
+                SetPair(ids, next, rank, merged, at);
+                if (rank[at] != int.MaxValue) heap.Push(((long)rank[at] << 32) | (uint)at);
+                if (p >= 0)
+                {
+                    SetPair(ids, next, rank, merged, p);
+                    if (rank[p] != int.MaxValue) heap.Push(((long)rank[p] << 32) | (uint)p);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(merged);
+            ArrayPool<long>.Shared.Return(heap.Items);
         }
     }
 
     // Merges symbol `at` with the next one; returns the previous symbol (or -1).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static int Merge(Span<int> ids, Span<int> next, Span<int> prev, Span<int> rank, Span<int> merged, int at)
     {
         int j = next[at];
@@ -227,6 +290,7 @@ internal sealed class BpeModel
         return prev[at];
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void Emit(Span<int> ids, Span<int> units, Span<int> next, bool bytes, int n, List<int> output)
     {
         bool lastUnk = false;
@@ -261,20 +325,28 @@ internal sealed class BpeModel
         }
     }
 
-    /// <summary>A binary min-heap of longs (rank in the high half, position in the low half).</summary>
-    private sealed class MinHeap(int capacity)
+    /// <summary>A 4-ary min-heap of longs (rank in the high half, position in the low half) over a caller-supplied array.</summary>
+    private sealed class MinHeap(long[] items)
     {
-        private long[] _items = new long[Math.Max(4, capacity)];
+        private long[] _items = items;
+
+        public long[] Items => _items;
 
         public int Count { get; private set; }
 
         public void Push(long value)
         {
-            if (Count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            if (Count == _items.Length)
+            {
+                var bigger = ArrayPool<long>.Shared.Rent(_items.Length * 2);
+                _items.AsSpan().CopyTo(bigger);
+                ArrayPool<long>.Shared.Return(_items);
+                _items = bigger;
+            }
             int i = Count++;
             while (i > 0)
             {
-                int parent = (i - 1) >> 1;
+                int parent = (i - 1) >> 2;
                 if (_items[parent] <= value) break;
                 _items[i] = _items[parent];
                 i = parent;
@@ -284,19 +356,24 @@ internal sealed class BpeModel
 
         public long Pop()
         {
-            long top = _items[0];
-            long last = _items[--Count];
-            int i = 0;
+            var items = _items;
+            long top = items[0];
+            long last = items[--Count];
+            int count = Count, i = 0;
             while (true)
             {
-                int child = 2 * i + 1;
-                if (child >= Count) break;
-                if (child + 1 < Count && _items[child + 1] < _items[child]) child++;
-                if (_items[child] >= last) break;
-                _items[i] = _items[child];
-                i = child;
+                int first = 4 * i + 1;
+                if (first >= count) break;
+                int best = first;
+                long bestValue = items[first];
+                int end = Math.Min(first + 4, count);
+                for (int c = first + 1; c < end; c++)
+                    if (items[c] < bestValue) { bestValue = items[c]; best = c; }
+                if (bestValue >= last) break;
+                items[i] = bestValue;
+                i = best;
             }
-            if (Count > 0) _items[i] = last;
+            if (count > 0) items[i] = last;
             return top;
         }
     }
