@@ -48,6 +48,17 @@ public sealed class HfTokenizerFileTests
     }
 
     [Fact]
+    public void A_model_written_in_another_key_order_reads_the_same()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("tokenizer.json"), """
+            {"model": {"merges": [["b", "c"], ["a", "bc"]], "vocab": {"a": 0, "b": 1, "c": 2, "bc": 3, "abc": 4}, "type": "BPE"},
+             "added_tokens": []}
+            """);
+        Assert.Equal([4L], HfTokenizer.Load(dir.Path).Encode("abc"));
+    }
+
+    [Fact]
     public void Long_words_merge_the_same_through_the_heap()
     {
         using var dir = new TempFolder();

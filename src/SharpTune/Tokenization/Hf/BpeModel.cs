@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -32,6 +33,7 @@ internal sealed class BpeModel
     private readonly Dictionary<char, HashSet<int>>? _joinsBefore;
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public BpeModel(Dictionary<string, int> vocab, MergeTable merges, string? unkToken, bool fuseUnk, bool byteFallback,
         bool ignoreMerges, string? continuingSubwordPrefix, string? endOfWordSuffix)
     {
@@ -123,6 +125,7 @@ internal sealed class BpeModel
         EncodeCached(piece[start..], bytes: false, output);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Dictionary<char, HashSet<int>> JoinsBefore(IEnumerable<string> tokens)
     {
         var joins = WordStarts.ToDictionary(c => c, _ => new HashSet<int>());
@@ -392,6 +395,7 @@ internal sealed class MergeTable
     public int Count { get; private set; }
 
     /// <summary>Adds or replaces (a later merge of the same pair wins, as in tokenizers) the merge of (<paramref name="left"/>, <paramref name="right"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Set(int left, int right, int rank, int result)
     {
         if ((Count + 1) * 2 > _keys.Length) Rehash();
@@ -434,6 +438,7 @@ internal sealed class MergeTable
         Array.Fill(_keys, ulong.MaxValue);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rehash()
     {
         var (keys, values) = (_keys, _values);

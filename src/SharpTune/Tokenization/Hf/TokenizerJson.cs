@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace SharpTune.Tokenization.Hf;
@@ -50,8 +51,10 @@ internal sealed class TokenizerJson
 
     private static readonly JsonReaderOptions ReaderOptions = new() { AllowTrailingCommas = true, MaxDepth = 64 };
 
-    // The vocabulary and merges (nearly all of the file) are streamed straight into their tables; the rest is small and
-    // read as JSON elements.
+    // The vocabulary and merges (nearly all of the file) are streamed straight into their tables as the reader meets
+    // them; the rest is small and kept as JSON elements. (tokenizers writes the model's options, then vocab, then
+    // merges; a file in another order has the two lists re-read once the options are known.)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private TokenizerJson ReadRoot(byte[] bytes)
     {
         var reader = new Utf8JsonReader(bytes, ReaderOptions);
@@ -59,6 +62,8 @@ internal sealed class TokenizerJson
         var root = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         var model = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         (int Start, int Length)? vocabSlice = null, mergesSlice = null;
+        Dictionary<string, int>? vocab = null;
+        MergeTable? merges = null;
         bool sawModel = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -74,7 +79,13 @@ internal sealed class TokenizerJson
             {
                 string key = reader.GetString()!;
                 reader.Read();
-                if (key is "vocab" or "merges")
+                if (key is "vocab" or "merges" && ModelString(model, "type", "model") is { } type && type != "BPE")
+                    throw Unsupported("model", "model", type, "BPE");
+                if (key == "vocab" && vocab == null)
+                    vocab = ReadVocab(ref reader, "model.vocab");
+                else if (key == "merges" && vocab != null && model.ContainsKey("continuing_subword_prefix") && merges == null)
+                    merges = ReadMerges(ref reader, vocab, ModelString(model, "continuing_subword_prefix", "model"), "model.merges");
+                else if (key is "vocab" or "merges")
                 {
                     int start = (int)reader.TokenStartIndex;
                     reader.Skip();
@@ -86,9 +97,21 @@ internal sealed class TokenizerJson
             }
         }
         if (!sawModel) throw Fail("model", "is missing");
+        if (vocab == null && vocabSlice is { } vs)
+        {
+            var r = new Utf8JsonReader(bytes.AsSpan(vs.Start, vs.Length), ReaderOptions);
+            r.Read();
+            vocab = ReadVocab(ref r, "model.vocab");
+        }
+        if (vocab != null && merges == null && mergesSlice is { } ms)
+        {
+            var r = new Utf8JsonReader(bytes.AsSpan(ms.Start, ms.Length), ReaderOptions);
+            r.Read();
+            merges = ReadMerges(ref r, vocab, ModelString(model, "continuing_subword_prefix", "model"), "model.merges");
+        }
 
         var added = ReadAddedTokens(root, "added_tokens");
-        var bpe = ReadModel(model, bytes, vocabSlice, mergesSlice, "model");
+        var bpe = ReadModel(model, vocab, merges, "model");
         JsonElement? Section(string key) => root.TryGetValue(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
         return new TokenizerJson(_path)
         {
@@ -175,12 +198,13 @@ internal sealed class TokenizerJson
         return list;
     }
 
-    private BpeModel ReadModel(Dictionary<string, JsonElement> model, byte[] bytes, (int Start, int Length)? vocabSlice,
-        (int Start, int Length)? mergesSlice, string where)
-    {
-        string? Text(string key) => model.TryGetValue(key, out var v) && v.ValueKind != JsonValueKind.Null
+    private string? ModelString(Dictionary<string, JsonElement> model, string key, string where) =>
+        model.TryGetValue(key, out var v) && v.ValueKind != JsonValueKind.Null
             ? (v.ValueKind == JsonValueKind.String ? v.GetString() : throw Fail($"{where}.{key}", $"must be a string, got {v.ValueKind}"))
             : null;
+
+    private BpeModel ReadModel(Dictionary<string, JsonElement> model, Dictionary<string, int>? vocab, MergeTable? merges, string where)
+    {
         bool Flag(string key) => model.TryGetValue(key, out var v) && v.ValueKind switch
         {
             JsonValueKind.True => true,
@@ -188,19 +212,19 @@ internal sealed class TokenizerJson
             _ => throw Fail($"{where}.{key}", $"must be true or false, got {v.GetRawText()}"),
         };
 
-        string type = Text("type") ?? "BPE";
+        string type = ModelString(model, "type", where) ?? "BPE";
         if (type != "BPE") throw Unsupported(where, "model", type, "BPE");
-        if (vocabSlice is not { } vs) throw Fail(where + ".vocab", "is missing");
-        if (mergesSlice is not { } ms) throw Fail(where + ".merges", "is missing");
-        var vocab = ReadVocab(new Utf8JsonReader(bytes.AsSpan(vs.Start, vs.Length), ReaderOptions), where + ".vocab");
-        string? prefix = Text("continuing_subword_prefix");
-        var merges = ReadMerges(new Utf8JsonReader(bytes.AsSpan(ms.Start, ms.Length), ReaderOptions), vocab, prefix, where + ".merges");
-        return new BpeModel(vocab, merges, Text("unk_token"), Flag("fuse_unk"), Flag("byte_fallback"), Flag("ignore_merges"), prefix, Text("end_of_word_suffix"));
+        if (vocab == null) throw Fail(where + ".vocab", "is missing");
+        if (merges == null) throw Fail(where + ".merges", "is missing");
+        return new BpeModel(vocab, merges, ModelString(model, "unk_token", where), Flag("fuse_unk"), Flag("byte_fallback"), Flag("ignore_merges"),
+            ModelString(model, "continuing_subword_prefix", where), ModelString(model, "end_of_word_suffix", where));
     }
 
-    private Dictionary<string, int> ReadVocab(Utf8JsonReader reader, string where)
+    // At the start of the vocabulary object.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Dictionary<string, int> ReadVocab(ref Utf8JsonReader reader, string where)
     {
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw Fail(where, "must be an object of token → id");
+        if (reader.TokenType != JsonTokenType.StartObject) throw Fail(where, "must be an object of token → id");
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -215,12 +239,13 @@ internal sealed class TokenizerJson
         return vocab;
     }
 
-    // Merges as "a b" strings or ["a", "b"] pairs; rank is the position in the list. No per-merge allocation.
-    private MergeTable ReadMerges(Utf8JsonReader reader, Dictionary<string, int> vocab, string? prefix, string where)
+    // At the start of the merges list: "a b" strings or ["a", "b"] pairs; rank is the position in the list. No per-merge allocation.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private MergeTable ReadMerges(ref Utf8JsonReader reader, Dictionary<string, int> vocab, string? prefix, string where)
     {
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray) throw Fail(where, "must be a list");
+        if (reader.TokenType != JsonTokenType.StartArray) throw Fail(where, "must be a list");
         var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
-        var merges = new MergeTable(vocab.Count);
+        var merges = new MergeTable(vocab.Count * 2);
         char[] left = new char[256], right = new char[256], joined = new char[512];
         int rank = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -264,6 +289,7 @@ internal sealed class TokenizerJson
         return merges;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CopyString(ref Utf8JsonReader reader, ref char[] buffer)
     {
         int max = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
