@@ -6,7 +6,9 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     TrainCommand.Create(),
     InitModelCommand.Create(),
     GenerateCommand.Create(),
+    MergeCommand.Create(),
     InfoCommand.Create(),
     TokenizerCommand.Create(),
+    DataCommand.Create(),
 };
 return root.Parse(args).Invoke();

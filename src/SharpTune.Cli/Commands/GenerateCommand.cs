@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpTune;
+using SharpTune.Adapters;
 using SharpTune.Inference;
 using SharpTune.Models;
 using SharpTune.Tokenization;
@@ -12,6 +13,7 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var adapter = new Option<string?>("--adapter") { Description = "a peft LoRA adapter folder to apply (merged into the weights after loading)" };
         var prompt = new Option<string?>("--prompt") { Description = "text to continue" };
         var promptIds = new Option<string?>("--prompt-ids") { Description = "token ids to continue, e.g. 1,2,3 (prints ids)" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "tokens to generate at most", DefaultValueFactory = _ => 64 };
@@ -24,7 +26,7 @@ internal static class GenerateCommand
 
         var command = new Command("generate", "Generate a continuation of a prompt (KV cache; greedy when --temperature is 0).")
         {
-            model, prompt, promptIds, maxNew, temperature, topK, topP, seed, device, dtype,
+            model, adapter, prompt, promptIds, maxNew, temperature, topK, topP, seed, device, dtype,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -33,6 +35,7 @@ internal static class GenerateCommand
             var (dev, type) = CommonOptions.Resolve(result.GetValue(device)!, result.GetValue(dtype)!);
             string folder = result.GetValue(model)!;
             using var lm = HfModelFolder.Load(folder, dev, type);
+            if (result.GetValue(adapter) is { } adapterDir) LoraModel.Load(lm, adapterDir).MergeAndUnload();
             var options = new GenerationOptions
             {
                 MaxNewTokens = result.GetValue(maxNew),

@@ -8,12 +8,13 @@ namespace SharpTune.Cli.Commands;
 
 /// <summary>
 /// <c>sharptune tokenizer</c>: work with a tokenizer folder (tokenizer.json + tokenizer_config.json). Each subcommand
-/// is a small factory below; <see cref="Create"/> lists them (a <c>train</c> subcommand joins them there).
+/// is a small factory (<c>train</c> lives in <see cref="TokenizerTrainCommand"/>); <see cref="Create"/> lists them.
 /// </summary>
-internal static partial class TokenizerCommand
+internal static class TokenizerCommand
 {
-    public static Command Create() => new("tokenizer", "Encode text to token ids and decode ids to text with a Hugging Face tokenizer.json.")
+    public static Command Create() => new("tokenizer", "Train a tokenizer, encode text to token ids and decode ids to text (Hugging Face tokenizer.json).")
     {
+        TokenizerTrainCommand.Create(),
         Encode(),
         Decode(),
     };

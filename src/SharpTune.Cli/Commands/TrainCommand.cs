@@ -3,17 +3,24 @@ using SharpTune.Training;
 
 namespace SharpTune.Cli.Commands;
 
-/// <summary><c>sharptune train CONFIG</c>: runs the training described by a YAML config.</summary>
+/// <summary><c>sharptune train CONFIG [--set key=value]... [--resume]</c>: runs the training a YAML config describes.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
         var config = new Argument<string>("config") { Description = "a YAML run config, e.g. examples/quickstart.yaml" };
-        var command = new Command("train", "Train a model as a YAML config describes (causal-LM pretraining for now).") { config };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "override a config key with a YAML value, e.g. --set learning_rate=1e-4 --set \"datasets=[{path: x.jsonl, type: alpaca}]\"",
+            AllowMultipleArgumentsPerToken = false,
+            DefaultValueFactory = _ => [],
+        };
+        var resume = new Option<bool>("--resume") { Description = "continue from the newest complete checkpoint in output_dir" };
+        var command = new Command("train", "Pretrain or fine-tune (full, freeze or LoRA) as a YAML config describes.") { config, set, resume };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            var settings = PretrainConfig.Load(result.GetValue(config)!);
-            new PretrainRecipe(settings, Console.WriteLine).Run();
+            var settings = TrainConfig.Load(result.GetValue(config)!, result.GetValue(set) ?? []);
+            new CausalLmRecipe(settings, Console.WriteLine).Run(result.GetValue(resume));
         }));
         return command;
     }

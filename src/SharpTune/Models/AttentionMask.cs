@@ -3,9 +3,14 @@ using static TorchSharp.torch;
 namespace SharpTune.Models;
 
 /// <summary>
-/// Which keys each query may attend to: causal order, padding, and an optional sliding window,
+/// Which keys each query may attend to: causal order, padding, packed samples, and an optional sliding window,
 /// in the boolean form torch's scaled_dot_product_attention takes (true = attend).
 /// </summary>
+/// <remarks>
+/// The attention mask holds one value per position: 0 for padding and, as axolotl's sample packing writes it,
+/// the 1-based index of the sample the token belongs to, so that a row packing several samples keeps attention
+/// inside each one. A plain 0/1 padding mask is the one-sample case.
+/// </remarks>
 public static class AttentionMask
 {
     /// <summary>
@@ -13,7 +18,7 @@ public static class AttentionMask
     /// Returns (null, true) when plain causal attention suffices (the fast SDPA path), (null, false) when every
     /// query may see every key, else a [batch, 1, query, key] boolean mask.
     /// </summary>
-    /// <param name="padding">[batch, past + query] with 1 for real tokens and 0 for padding, or null.</param>
+    /// <param name="padding">[batch, past + query]: 0 for padding, else the token's sample index (1 when unpacked); or null.</param>
     /// <param name="queryLength">New positions in this forward pass.</param>
     /// <param name="pastLength">Positions already in the KV cache.</param>
     /// <param name="slidingWindow">Attend only to the last this-many positions, or null.</param>
@@ -36,10 +41,12 @@ public static class AttentionMask
         var mask = allowed.unsqueeze(0).unsqueeze(0);                                // [1, 1, Q, K]
         if (padding is not null)
         {
-            var keep = padding.to(ScalarType.Bool).to(device).unsqueeze(1).unsqueeze(1); // [B, 1, 1, K]
-            mask = mask.logical_and(keep);
+            var segments = padding.to(ScalarType.Int64).to(device);
+            var keySegment = segments.unsqueeze(1).unsqueeze(1);                            // [B, 1, 1, K]
+            var querySegment = segments.narrow(1, pastLength, queryLength).unsqueeze(1).unsqueeze(-1); // [B, 1, Q, 1]
+            mask = mask.logical_and(keySegment.eq(querySegment)).logical_and(keySegment.ne(0));
         }
-        // A query that may see nothing (a left-padding position) would give NaN; let it see everything.
+        // A query that may see nothing (a padding position) would give NaN; let it see everything.
         // Its output is never used, and this keeps the numbers finite.
         var blind = mask.any(-1, keepdim: true).logical_not();
         mask = mask.logical_or(blind);

@@ -32,6 +32,12 @@ public sealed class LlamaModel : nn.Module
     /// <summary>The decoder layers in order.</summary>
     public IReadOnlyList<LlamaDecoderLayer> Layers => [.. layers];
 
+    /// <summary>
+    /// Recompute each layer's activations in the backward pass instead of keeping them (gradient checkpointing):
+    /// less memory for one more forward pass. Applies only while gradients are being recorded.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>The rotary tables' source.</summary>
     public RotaryEmbedding Rotary => rotary;
 
@@ -39,7 +45,7 @@ public sealed class LlamaModel : nn.Module
     /// Final hidden states [batch, seq, hidden] for <paramref name="inputIds"/> [batch, seq].
     /// </summary>
     /// <param name="inputIds">Token ids, int64.</param>
-    /// <param name="attentionMask">[batch, past + seq], 1 for tokens and 0 for padding; null when there is none.</param>
+    /// <param name="attentionMask">[batch, past + seq]: 0 for padding, else the sample index of a packed row (1 when unpacked); null when there is none.</param>
     /// <param name="positionIds">[batch, seq]; by default past, past+1, …</param>
     /// <param name="cache">Past keys/values, appended to and advanced; null to attend within the input only.</param>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
@@ -52,7 +58,21 @@ public sealed class LlamaModel : nn.Module
         var (mask, isCausal) = AttentionMask.Build(attentionMask, seq, past, config.SlidingWindow, device);
         var h = embedTokens.forward(inputIds);
         var (cos, sin) = rotary.Tables(positionIds, h.dtype);
-        foreach (var layer in layers) h = layer.Forward(h, cos, sin, mask, isCausal, cache);
+        if (GradientCheckpointing && cache is null && is_grad_enabled())
+        {
+            // The recomputed layers' parameters get gradients only if the checkpoint's input records them,
+            // which frozen embeddings (LoRA) would not.
+            if (!h.requires_grad) h = h.detach().requires_grad_(true);
+            // The backward pass runs after this scope ends, so what the layers read must outlive it.
+            cos.DetachFromDisposeScope();
+            sin.DetachFromDisposeScope();
+            mask?.DetachFromDisposeScope();
+            foreach (var layer in layers) h = ActivationCheckpoint.Run(h, x => layer.Forward(x, cos, sin, mask, isCausal, null));
+        }
+        else
+        {
+            foreach (var layer in layers) h = layer.Forward(h, cos, sin, mask, isCausal, cache);
+        }
         cache?.Advance(seq);
         return norm.forward(h).MoveToOuterDisposeScope();
     }

@@ -105,6 +105,47 @@ public sealed class LlamaForCausalLMTests
         Assert.True((logits.narrow(1, 2, 5) - alone).abs().max().item<float>() <= 1e-4);
     }
 
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("mistral")]
+    public void A_packed_row_gives_each_samples_own_logits(string arch)
+    {
+        using var model = TinyModels.Create(arch, seed: 6);
+        long[] first = [1, 30, 31, 32], second = [1, 40, 41], third = [1, 50, 51, 52, 53];
+        // Three samples in one row with a padding tail; positions restart per sample, the mask holds sample indices.
+        long[] row = [.. first, .. second, .. third, 0, 0];
+        long[] samples = [1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 0, 0];
+        long[] positions = [0, 1, 2, 3, 0, 1, 2, 0, 1, 2, 3, 4, 0, 0];
+        using var packed = model.Forward(tensor(row).unsqueeze(0), tensor(samples).unsqueeze(0), tensor(positions).unsqueeze(0));
+        Assert.False(packed.isnan().any().item<bool>());
+        long offset = 0;
+        foreach (var sample in new[] { first, second, third })
+        {
+            using var alone = model.Forward(tensor(sample).unsqueeze(0));
+            Assert.True((packed.narrow(1, offset, sample.Length) - alone).abs().max().item<float>() <= 1e-4, $"sample at {offset}");
+            offset += sample.Length;
+        }
+    }
+
+    [Fact]
+    public void Gradient_checkpointing_gives_the_same_loss_and_gradients()
+    {
+        using var model = TinyModels.Create("llama", seed: 7);
+        using var ids = tensor(new long[] { 1, 5, 9, 14, 3, 8, 2, 11 }).reshape(2, 4);
+        Dictionary<string, Tensor> Gradients(bool checkpointing)
+        {
+            model.zero_grad();
+            model.Model.GradientCheckpointing = checkpointing;
+            var logits = model.Forward(ids);
+            nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), ids.roll(-1, 1).reshape(-1)).backward();
+            return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        }
+        var plain = Gradients(false);
+        var recomputed = Gradients(true);
+        foreach (var (name, grad) in plain)
+            Assert.True((grad - recomputed[name]).abs().max().item<float>() <= 1e-5 * Math.Max(1, grad.abs().max().item<float>()), name);
+    }
+
     [Fact]
     public void Linear_slots_can_be_swapped_by_name()
     {

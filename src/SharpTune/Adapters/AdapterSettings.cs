@@ -1,0 +1,158 @@
+using System.Globalization;
+using SharpTune.Config;
+using SharpTune.Models;
+
+namespace SharpTune.Adapters;
+
+/// <summary>
+/// The adapter part of a training config, under axolotl's key names for LoRA (<c>adapter: lora</c>, <c>lora_r</c>,
+/// <c>lora_alpha</c>, <c>lora_dropout</c>, <c>lora_target_modules</c>, <c>lora_target_linear</c>,
+/// <c>lora_modules_to_save</c>, <c>peft_use_rslora</c>, <c>peft_layers_to_transform</c>, <c>peft_layers_pattern</c>,
+/// <c>peft_init_lora_weights</c>, <c>lora_model_dir</c>) and LLaMA-Factory's for freeze tuning (<c>adapter: freeze</c>,
+/// <c>freeze_trainable_layers</c>, <c>freeze_trainable_modules</c>, <c>freeze_extra_modules</c>).
+/// </summary>
+public sealed record AdapterSettings
+{
+    private static readonly string[] LoraKeys =
+    [
+        "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "lora_target_linear", "lora_modules_to_save",
+        "peft_use_rslora", "peft_use_dora", "peft_layers_to_transform", "peft_layers_pattern", "peft_init_lora_weights",
+        "lora_fan_in_fan_out", "lora_model_dir",
+    ];
+
+    private static readonly string[] FreezeKeys = ["freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules"];
+
+    /// <summary><c>adapter</c>.</summary>
+    public AdapterKind Kind { get; init; }
+
+    /// <summary>The LoRA settings when <see cref="Kind"/> is <see cref="AdapterKind.Lora"/>.</summary>
+    public LoraConfig? Lora { get; init; }
+
+    /// <summary><c>lora_model_dir</c>: an existing peft adapter to load and continue training instead of a fresh one.</summary>
+    public string? LoraModelDir { get; init; }
+
+    /// <summary>The freeze settings when <see cref="Kind"/> is <see cref="AdapterKind.Freeze"/>.</summary>
+    public FreezeConfig? Freeze { get; init; }
+
+    /// <summary>
+    /// Reads the adapter keys of <paramref name="config"/>'s top level (marking them read); <c>lora_model_dir</c>
+    /// resolves against the config file's folder.
+    /// </summary>
+    /// <exception cref="SharpTuneException">A value is invalid, a feature is unsupported, or LoRA/freeze keys are given for another adapter; the message names file, line and key.</exception>
+    public static AdapterSettings FromYaml(YamlConfigFile config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return FromYaml(config.Root, p => Path.GetFullPath(Path.Combine(config.Folder, p)));
+    }
+
+    /// <summary>
+    /// Reads the adapter keys of <paramref name="yaml"/> (marking them read). <paramref name="resolvePath"/> turns
+    /// <c>lora_model_dir</c> into a full path.
+    /// </summary>
+    /// <exception cref="SharpTuneException">As for <see cref="FromYaml(YamlConfigFile)"/>.</exception>
+    public static AdapterSettings FromYaml(YamlSection yaml, Func<string, string>? resolvePath)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        string? adapter = yaml.String("adapter");
+        var kind = adapter?.Trim().ToLowerInvariant() switch
+        {
+            null or "" => AdapterKind.None,
+            "lora" => AdapterKind.Lora,
+            "freeze" => AdapterKind.Freeze,
+            "qlora" => throw yaml.Error("adapter", "qlora is not supported yet (use lora)"),
+            _ => throw yaml.Error("adapter", $"unknown adapter '{adapter}' (use lora or freeze, or leave it out for full fine-tuning)"),
+        };
+        foreach (var key in LoraKeys.Where(yaml.Has))
+            if (kind != AdapterKind.Lora) throw yaml.Error(key, "is a LoRA setting, but adapter is not lora");
+        foreach (var key in FreezeKeys.Where(yaml.Has))
+            if (kind != AdapterKind.Freeze) throw yaml.Error(key, "is a freeze-tuning setting, but adapter is not freeze");
+
+        return kind switch
+        {
+            AdapterKind.Lora => ReadLora(yaml, resolvePath),
+            AdapterKind.Freeze => new AdapterSettings { Kind = kind, Freeze = ReadFreeze(yaml) },
+            _ => new AdapterSettings(),
+        };
+    }
+
+    /// <summary>
+    /// Prepares <paramref name="model"/> for training as these settings say: injects a fresh LoRA adapter (A seeded by
+    /// <paramref name="seed"/>, <paramref name="baseModel"/> recorded as base_model_name_or_path), loads the one in
+    /// <see cref="LoraModelDir"/> trainable, or freezes all but the freeze-tuning parameters. Afterwards the parameters
+    /// with requires_grad are exactly the ones to train.
+    /// </summary>
+    /// <returns>The LoRA adapter, or null for full and freeze tuning.</returns>
+    public LoraModel? Apply(LlamaForCausalLM model, string baseModel, long seed)
+    {
+        switch (Kind)
+        {
+            case AdapterKind.Lora when LoraModelDir is not null:
+                return LoraModel.Load(model, LoraModelDir, trainable: true);
+            case AdapterKind.Lora:
+                return LoraModel.Inject(model, Lora! with { BaseModelNameOrPath = baseModel }, seed);
+            case AdapterKind.Freeze:
+                FreezeTuning.Apply(model, Freeze!);
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static AdapterSettings ReadLora(YamlSection yaml, Func<string, string>? resolvePath)
+    {
+        if (yaml.Bool("peft_use_dora", false)) throw yaml.Error("peft_use_dora", "DoRA is not supported yet");
+        if (yaml.Bool("lora_fan_in_fan_out", false))
+            throw yaml.Error("lora_fan_in_fan_out", "fan_in_fan_out is for GPT-2 style Conv1D layers, which these models do not have");
+        // As peft: a list names modules, a single string is a regular expression over the whole module name.
+        ModuleSelector? targets = null;
+        if (yaml.Has("lora_target_modules"))
+            targets = yaml.IsList("lora_target_modules")
+                ? ModuleSelector.FromNames(yaml.StringList("lora_target_modules"))
+                : Pattern(yaml, "lora_target_modules");
+        var init = yaml.String("peft_init_lora_weights")?.ToLowerInvariant() switch
+        {
+            null or "true" => LoraInit.KaimingUniform,
+            "gaussian" => LoraInit.Gaussian,
+            var other => throw yaml.Error("peft_init_lora_weights", $"'{other}' is not supported (use true or gaussian)"),
+        };
+        var config = new LoraConfig
+        {
+            R = (int)Math.Clamp(yaml.Long("lora_r", 8), int.MinValue, int.MaxValue),
+            Alpha = yaml.Double("lora_alpha", 8),
+            Dropout = yaml.Double("lora_dropout", 0),
+            TargetModules = targets,
+            TargetAllLinear = yaml.Bool("lora_target_linear", false),
+            ModulesToSave = yaml.StringList("lora_modules_to_save"),
+            UseRslora = yaml.Bool("peft_use_rslora", false),
+            LayersToTransform = yaml.Has("peft_layers_to_transform") ? Integers(yaml, "peft_layers_to_transform") : null,
+            LayersPattern = yaml.Has("peft_layers_pattern") ? yaml.StringList("peft_layers_pattern") : null,
+            Init = init,
+        };
+        config.Validate(yaml.File);
+        string? dir = yaml.String("lora_model_dir");
+        if (dir is not null && resolvePath is not null) dir = resolvePath(dir);
+        return new AdapterSettings { Kind = AdapterKind.Lora, Lora = config, LoraModelDir = dir };
+    }
+
+    private static ModuleSelector Pattern(YamlSection yaml, string key)
+    {
+        string pattern = yaml.String(key) ?? "";
+        return ModuleSelector.PatternError(pattern) is { } error ? throw yaml.Error(key, error) : ModuleSelector.FromPattern(pattern, key);
+    }
+
+    private static List<int> Integers(YamlSection yaml, string key) =>
+        yaml.StringList(key).Select(item => int.TryParse(item, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 0
+            ? v
+            : throw yaml.Error(key, $"expected a layer index or a list of them, got '{item}'")).ToList();
+
+    /// <summary>A list, also accepted as one comma-separated value (LLaMA-Factory writes <c>mlp,self_attn</c>).</summary>
+    private static IReadOnlyList<string> Names(YamlSection yaml, string key) =>
+        yaml.StringList(key).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+
+    private static FreezeConfig ReadFreeze(YamlSection yaml) => new()
+    {
+        TrainableLayers = (int)Math.Clamp(yaml.Long("freeze_trainable_layers", 2), -100_000, 100_000),
+        TrainableModules = yaml.Has("freeze_trainable_modules") ? Names(yaml, "freeze_trainable_modules") : ["all"],
+        ExtraModules = Names(yaml, "freeze_extra_modules"),
+    };
+}

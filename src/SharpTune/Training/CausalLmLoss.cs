@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+
+namespace SharpTune.Training;
+
+/// <summary>
+/// Next-token cross-entropy. Labels line up with the inputs (as the data pipeline and transformers give them) and
+/// are shifted here: the logits at position t predict the label at t + 1; labels of -100 are not trained.
+/// </summary>
+public static class CausalLmLoss
+{
+    /// <summary>The label value that is not trained.</summary>
+    public const long IgnoreIndex = -100;
+
+    /// <summary>
+    /// The summed loss over the trained labels of a batch and how many there are, so that gradient accumulation can
+    /// divide by the label count of the whole accumulated batch rather than averaging per micro-batch.
+    /// </summary>
+    public static (Tensor Sum, long Count) Sum(Tensor logits, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var shiftedLogits = logits.narrow(1, 0, logits.shape[1] - 1);
+        var shiftedLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);
+        long count = shiftedLabels.ne(IgnoreIndex).sum().item<long>();
+        var sum = nn.functional.cross_entropy(
+            shiftedLogits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), shiftedLabels,
+            ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
+        return (sum.MoveToOuterDisposeScope(), count);
+    }
+}

@@ -1,0 +1,373 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using SharpTune.Adapters;
+using SharpTune.Backend;
+using SharpTune.Data;
+using SharpTune.Inference;
+using SharpTune.IO;
+using SharpTune.Models;
+using SharpTune.Reporting;
+using SharpTune.Tokenization;
+using SharpTune.Training.Checkpoints;
+using SharpTune.Training.Optimization;
+using static TorchSharp.torch;
+
+namespace SharpTune.Training;
+
+/// <summary>
+/// Causal-LM training, top to bottom — pretraining and SFT differ only in their data: load the model, apply the
+/// tuning method (full, freeze, LoRA), prepare the data, then step through shuffled micro-batches with gradient
+/// accumulation, evaluating, checkpointing and logging, and finally save the model or adapter with its learning
+/// curve, diagnosis and summary.json.
+/// </summary>
+public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProgress<TrainingProgress>? progress = null)
+{
+    private const string OptimizerFile = "optimizer.safetensors";
+    private const string RngFile = "rng_state.safetensors";
+
+    /// <summary>Runs the training; with <paramref name="resume"/>, continues from the newest complete checkpoint. Returns summary.json's content.</summary>
+    public JsonObject Run(bool resume = false)
+    {
+        var device = ComputeDevice.Resolve(config.Device, "device");
+        manual_seed(config.Seed);
+        Directory.CreateDirectory(config.OutputDir);
+        var store = new CheckpointStore(config.OutputDir);
+        string? resumeFrom = resume ? store.Latest() : null;
+        if (resume && resumeFrom is null) log($"no complete checkpoint in {store.Folder}; starting from the beginning");
+
+        // The model and what of it trains.
+        using var model = LoadModel(device);
+        var lora = config.Adapter.Apply(model, config.BaseModel, config.Seed);
+        model.Model.GradientCheckpointing = config.GradientCheckpointing;
+        var trainable = TrainableParameter.Of(model);
+        if (trainable.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: the adapter settings leave nothing to train");
+        log($"{Describe()} on {device}: {TrainableParameterCount.Of(model)}");
+
+        // The data.
+        var data = TrainingData.Prepare(config.Data, log);
+        if (data.Train.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: no training samples are left after preparing the data (see `sharptune data inspect`)");
+        long microPerEpoch = (data.Train.Count + config.MicroBatchSize - 1) / config.MicroBatchSize;
+        long stepsPerEpoch = (microPerEpoch + config.GradientAccumulationSteps - 1) / config.GradientAccumulationSteps;
+        long totalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(config.NumEpochs * stepsPerEpoch));
+        long warmup = config.WarmupSteps ?? (long)Math.Ceiling((config.WarmupRatio ?? 0) * totalSteps);
+        var schedule = new LearningRateSchedule(config.LrScheduler, config.LearningRate, totalSteps, Math.Min(warmup, totalSteps));
+        long evalEvery = config.EvalSteps ?? Math.Max(1, totalSteps / 10);
+        long saveEvery = config.SaveSteps ?? evalEvery;
+        bool hasValidation = data.Validation.Count > 0;
+        log($"{data.Train.Count} training and {data.Validation.Count} validation rows of up to {data.SequenceLen} tokens; "
+            + $"{totalSteps} steps of {config.MicroBatchSize}×{config.GradientAccumulationSteps} rows ({stepsPerEpoch} per epoch)");
+
+        IOptimizer optimizer = config.Optimizer == "sgd"
+            ? new Sgd(trainable, config.SgdMomentum, config.WeightDecay)
+            : new AdamW(trainable, config.WeightDecay, config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon);
+
+        // Where the run stands: from the checkpoint when resuming, else before the first step.
+        TrainerState state;
+        if (resumeFrom is not null)
+        {
+            state = TrainerState.Load(resumeFrom);
+            LoadTrainable(model, trainable, resumeFrom, lora is not null);
+            using (var saved = SafetensorsFile.Open(Path.Combine(resumeFrom, OptimizerFile)))
+                optimizer.LoadStateDict(saved.Tensors.ToDictionary(t => t.Name, t => saved.ReadTensor(t.Name)), saved.Path);
+            using (var rng = SafetensorsFile.Open(Path.Combine(resumeFrom, RngFile)))
+                set_rng_state(rng.ReadTensor("cpu"));
+            log($"resuming from {resumeFrom} (step {state.GlobalStep})");
+        }
+        else
+        {
+            double? initial = hasValidation ? Evaluate(model, data, device) : null;
+            state = new TrainerState { InitialEvalLoss = initial };
+            if (initial is { } l) log($"step 0: eval loss {l:F4}");
+        }
+
+        using var metrics = new MetricsLog(Path.Combine(config.OutputDir, "metrics.jsonl"), resumeFrom is null ? null : state.GlobalStep);
+        var tensorboard = utils.tensorboard.SummaryWriter(Path.Combine(config.OutputDir, "tensorboard"), createRunName: true);
+        if (resumeFrom is null && state.InitialEvalLoss is { } first)
+            metrics.Write(new JsonObject { ["step"] = 0, ["eval_loss"] = first, ["eval_perplexity"] = Math.Exp(first) });
+
+        var clock = Stopwatch.StartNew();
+        long startStep = state.GlobalStep, tokensThisSession = 0;
+        bool stoppedEarly = false;
+        while (state.GlobalStep < totalSteps && !stoppedEarly)
+        {
+            var order = EpochOrder(data.Train.Count, state.EpochsDone);
+            long micro = state.MicroBatchesIntoEpoch;
+            while (micro < microPerEpoch && state.GlobalStep < totalSteps)
+            {
+                int take = (int)Math.Min(config.GradientAccumulationSteps, microPerEpoch - micro);
+                var batches = Enumerable.Range(0, take)
+                    .Select(i => data.Collator.Collate(MicroBatch(order, micro + i).Select(j => data.Train[j]).ToList()))
+                    .ToList();
+                double lr = schedule.At(state.GlobalStep);
+                var (loss, gradNorm, tokens) = Step(model, optimizer, batches, lr, device);
+                micro += take;
+                tokensThisSession += tokens;
+                state = state with
+                {
+                    GlobalStep = state.GlobalStep + 1,
+                    MicroBatchesIntoEpoch = micro,
+                    TokensSeen = state.TokensSeen + tokens,
+                };
+                double epoch = state.EpochsDone + (double)micro / microPerEpoch;
+                double tokensPerSecond = tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+                if (state.GlobalStep % config.LoggingSteps == 0 || state.GlobalStep == totalSteps)
+                {
+                    metrics.Write(new JsonObject
+                    {
+                        ["step"] = state.GlobalStep, ["epoch"] = Math.Round(epoch, 4), ["loss"] = loss, ["learning_rate"] = lr,
+                        ["grad_norm"] = gradNorm, ["tokens_per_second"] = Math.Round(tokensPerSecond, 1),
+                    });
+                    tensorboard.add_scalar("train/loss", (float)loss, (int)state.GlobalStep);
+                    tensorboard.add_scalar("train/learning_rate", (float)lr, (int)state.GlobalStep);
+                }
+                var remaining = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (state.GlobalStep - startStep) * (totalSteps - state.GlobalStep));
+                progress?.Report(new TrainingProgress(state.GlobalStep, totalSteps, epoch, loss, lr, tokensPerSecond, remaining));
+
+                bool last = state.GlobalStep == totalSteps;
+                if (hasValidation && (state.GlobalStep % evalEvery == 0 || last))
+                {
+                    double evalLoss = Evaluate(model, data, device);
+                    metrics.Write(new JsonObject { ["step"] = state.GlobalStep, ["eval_loss"] = evalLoss, ["eval_perplexity"] = Math.Exp(evalLoss) });
+                    tensorboard.add_scalar("eval/loss", (float)evalLoss, (int)state.GlobalStep);
+                    log($"step {state.GlobalStep}/{totalSteps}: train loss {loss:F4}, eval loss {evalLoss:F4}, {tokensPerSecond:F0} tokens/s");
+                    bool improved = state.BestMetric is not { } best || evalLoss < best - config.EarlyStoppingThreshold;
+                    state = improved
+                        ? state with { BestMetric = evalLoss, BestStep = state.GlobalStep, EvalsWithoutImprovement = 0 }
+                        : state with { EvalsWithoutImprovement = state.EvalsWithoutImprovement + 1 };
+                    if (config.EarlyStoppingPatience is { } patience && state.EvalsWithoutImprovement >= patience)
+                    {
+                        log($"early stopping: no improvement in {patience} evaluations; the best was {state.BestMetric:F4} at step {state.BestStep}");
+                        stoppedEarly = true;
+                    }
+                    if (improved && config.EarlyStoppingPatience is not null && state.GlobalStep % saveEvery != 0)
+                        SaveCheckpoint(store, state, model, lora, optimizer);
+                }
+                if (state.GlobalStep % saveEvery == 0 || last || stoppedEarly)
+                    SaveCheckpoint(store, state, model, lora, optimizer);
+                if (stoppedEarly) break;
+            }
+            if (micro >= microPerEpoch) state = state with { EpochsDone = state.EpochsDone + 1, MicroBatchesIntoEpoch = 0 };
+        }
+
+        // Early stopping keeps the best weights, not the last.
+        if (config.EarlyStoppingPatience is not null && state.BestStep is { } bestStep && bestStep != state.GlobalStep && Directory.Exists(store.PathOf(bestStep)))
+        {
+            LoadTrainable(model, trainable, store.PathOf(bestStep), lora is not null);
+            log($"kept the weights of step {bestStep} (eval loss {state.BestMetric:F4})");
+        }
+        SaveModel(config.OutputDir, model, lora);
+        CopyTokenizerFiles(config.OutputDir);
+        return WriteSummary(model, data, state, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lora, device);
+    }
+
+    private string Describe() => config.Adapter.Kind switch
+    {
+        AdapterKind.Lora => $"{config.Stage} with LoRA (r={config.Adapter.Lora!.R}, alpha={config.Adapter.Lora.Alpha})",
+        AdapterKind.Freeze => $"{config.Stage} with freeze tuning",
+        _ => $"{config.Stage}, full fine-tuning",
+    };
+
+    private LlamaForCausalLM LoadModel(Device device)
+    {
+        // Frozen weights may live in bf16 on CUDA; trained ones stay fp32 (LoRA's own matrices are fp32 regardless).
+        bool frozenBase = config.Adapter.Kind == AdapterKind.Lora;
+        var dtype = config.Bf16 switch
+        {
+            "true" => ScalarType.BFloat16,
+            "auto" when device.type == TorchSharp.DeviceType.CUDA && frozenBase => ScalarType.BFloat16,
+            _ => ScalarType.Float32,
+        };
+        const string prefix = "preset:";
+        if (!config.BaseModel.StartsWith(prefix, StringComparison.Ordinal)) return HfModelFolder.Load(config.BaseModel, device, dtype);
+        var modelConfig = ModelConfig.FromJson(ModelPresets.Config(config.BaseModel[prefix.Length..], null), "base_model");
+        var model = new LlamaForCausalLM(modelConfig, device, dtype);
+        model.InitializeWeights(config.Seed);
+        return model;
+    }
+
+    /// <summary>The order of the training rows in epoch <paramref name="epoch"/>: a shuffle seeded by the run's seed and the epoch, so a resumed run sees the same order.</summary>
+    private int[] EpochOrder(int count, long epoch)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        new Random((int)((config.Seed * 1_000_003 + epoch) & int.MaxValue)).Shuffle(order);
+        return order;
+    }
+
+    private IEnumerable<int> MicroBatch(int[] order, long index) =>
+        order.Skip((int)(index * config.MicroBatchSize)).Take(config.MicroBatchSize);
+
+    /// <summary>
+    /// One optimizer step over <paramref name="batches"/> (the accumulated micro-batches): every micro-batch's summed
+    /// loss is divided by the trained-label count of all of them, so each label weighs the same however the rows fall.
+    /// </summary>
+    private (double Loss, double GradNorm, long Tokens) Step(LlamaForCausalLM model, IOptimizer optimizer, List<CollatedBatch> batches, double lr, Device device)
+    {
+        model.train();
+        long labels = batches.Sum(b => LabelCount(b));
+        double total = 0;
+        long tokens = 0;
+        foreach (var batch in batches)
+        {
+            using var scope = NewDisposeScope();
+            var (ids, mask, positions, targets) = Tensors(batch, device);
+            var (sum, _) = CausalLmLoss.Sum(model.Forward(ids, mask, positions), targets);
+            sum.div(Math.Max(1, labels)).backward();
+            total += sum.item<float>();
+            tokens += batch.AttentionMask.LongCount(m => m != 0);
+        }
+        double gradNorm;
+        using (NewDisposeScope())
+        {
+            var grads = optimizer.Parameters.Select(p => p.Value).ToList();
+            gradNorm = config.MaxGradNorm > 0
+                ? nn.utils.clip_grad_norm_(grads, config.MaxGradNorm)
+                : GradientNorm(grads);
+        }
+        optimizer.Step(lr);
+        optimizer.ZeroGrad();
+        return (total / Math.Max(1, labels), gradNorm, tokens);
+    }
+
+    private static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
+    {
+        double squares = 0;
+        foreach (var p in parameters)
+            if (p.grad is { } g) squares += g.to(ScalarType.Float64).pow(2).sum().item<double>();
+        return Math.Sqrt(squares);
+    }
+
+    private static long LabelCount(CollatedBatch batch)
+    {
+        long count = 0;
+        for (int r = 0; r < batch.Rows; r++)
+            for (int t = 1; t < batch.Length; t++)
+                if (batch.Labels[r * batch.Length + t] != CausalLmLoss.IgnoreIndex) count++;
+        return count;
+    }
+
+    /// <summary>A collated batch as tensors; packed rows get the per-sample attention mask (sample index + 1, 0 for padding).</summary>
+    private static (Tensor Ids, Tensor Mask, Tensor Positions, Tensor Labels) Tensors(CollatedBatch batch, Device device)
+    {
+        long[] shape = [batch.Rows, batch.Length];
+        var mask = batch.SequenceIds.Any(s => s > 0)
+            ? batch.SequenceIds.Select(s => s + 1L).ToArray()
+            : batch.AttentionMask;
+        return (tensor(batch.InputIds, shape).to(device), tensor(mask, shape).to(device),
+                tensor(batch.PositionIds, shape).to(device), tensor(batch.Labels, shape).to(device));
+    }
+
+    /// <summary>Mean loss per trained label over the validation rows.</summary>
+    private double Evaluate(LlamaForCausalLM model, PreparedDataset data, Device device)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        double total = 0;
+        long count = 0;
+        foreach (var batch in data.Collator.Batches(data.Validation, config.MicroBatchSize))
+        {
+            using var scope = NewDisposeScope();
+            var (ids, mask, positions, targets) = Tensors(batch, device);
+            var (sum, n) = CausalLmLoss.Sum(model.Forward(ids, mask, positions), targets);
+            total += sum.item<float>();
+            count += n;
+        }
+        return count == 0 ? double.NaN : total / count;
+    }
+
+    private void SaveCheckpoint(CheckpointStore store, TrainerState state, LlamaForCausalLM model, LoraModel? lora, IOptimizer optimizer)
+    {
+        store.Save(state, folder =>
+        {
+            SaveModel(folder, model, lora);
+            SafetensorsWriter.Write(Path.Combine(folder, OptimizerFile), optimizer.StateDict());
+            SafetensorsWriter.Write(Path.Combine(folder, RngFile), [new("cpu", get_rng_state())]);
+        });
+        store.Prune(config.SaveTotalLimit, state.BestStep);
+    }
+
+    /// <summary>The trained result in the ecosystem's format: a peft adapter for LoRA, else an HF model folder.</summary>
+    private static void SaveModel(string folder, LlamaForCausalLM model, LoraModel? lora)
+    {
+        if (lora is not null) lora.Save(folder);
+        else HfModelFolder.Save(model, folder);
+    }
+
+    /// <summary>Copies the values of the trainable parameters from a checkpoint (or saved output) in <paramref name="folder"/>.</summary>
+    private static void LoadTrainable(LlamaForCausalLM model, IReadOnlyList<TrainableParameter> trainable, string folder, bool isLora)
+    {
+        using var lora = isLora ? SafetensorsFile.Open(Path.Combine(folder, LoraModel.WeightsFileName)) : null;
+        using var hf = isLora ? null : CheckpointReader.Open(folder);
+        using var noGrad = no_grad();
+        foreach (var p in trainable)
+        {
+            string key = isLora ? LoraModel.KeyPrefix + p.Name : p.Name;
+            if (!(lora?.Contains(key) ?? hf!.Contains(key))) throw new SharpTuneException($"{folder}: the checkpoint has no '{key}'");
+            using var saved = lora?.ReadTensor(key) ?? hf!.ReadTensor(key);
+            if (!saved.shape.SequenceEqual(p.Value.shape))
+                throw new SharpTuneException($"{folder}: '{key}' has shape [{string.Join(", ", saved.shape)}], the model has [{string.Join(", ", p.Value.shape)}]");
+            p.Value.copy_(saved);
+        }
+    }
+
+    private void CopyTokenizerFiles(string folder)
+    {
+        if (config.BaseModel.StartsWith("preset:", StringComparison.Ordinal)) return;
+        string source = config.Data.Tokenizer ?? config.BaseModel;
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json" })
+        {
+            string from = Path.Combine(source, name);
+            if (File.Exists(from) && Path.GetFullPath(from) != Path.GetFullPath(Path.Combine(folder, name)))
+                File.Copy(from, Path.Combine(folder, name), overwrite: true);
+        }
+    }
+
+    private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, double tokensPerSecond, LoraModel? lora, Device device)
+    {
+        var records = MetricsLog.Read(Path.Combine(config.OutputDir, "metrics.jsonl"));
+        var train = records.Where(r => r["loss"] is not null).Select(r => new LossPoint(r["step"]!.GetValue<long>(), r["loss"]!.GetValue<double>())).ToList();
+        var validation = records.Where(r => r["eval_loss"] is not null).Select(r => new LossPoint(r["step"]!.GetValue<long>(), r["eval_loss"]!.GetValue<double>())).ToList();
+        LearningCurvePlot.Save(Path.Combine(config.OutputDir, "learning_curve.png"), train, validation, $"{Describe()} — {Path.GetFileName(config.OutputDir)}");
+        var diagnosis = FitDiagnosis.From(train, validation);
+        log($"fit: {diagnosis.Verdict} — {diagnosis.Reason}. {diagnosis.Advice}");
+        AtomicFile.WriteJson(Path.Combine(config.OutputDir, "diagnosis.json"), diagnosis.ToJson());
+
+        var counts = TrainableParameterCount.Of(model);
+        var summary = new JsonObject
+        {
+            ["stage"] = config.Stage,
+            ["method"] = config.Adapter.Kind.ToString().ToLowerInvariant(),
+            ["device"] = device.ToString(),
+            ["steps"] = state.GlobalStep,
+            ["epochs"] = state.EpochsDone + (double)state.MicroBatchesIntoEpoch / Math.Max(1, (data.Train.Count + config.MicroBatchSize - 1) / config.MicroBatchSize),
+            ["train_rows"] = data.Train.Count,
+            ["validation_rows"] = data.Validation.Count,
+            ["trainable_parameters"] = counts.Trainable,
+            ["total_parameters"] = counts.Total,
+            ["initial_eval_loss"] = state.InitialEvalLoss,
+            ["final_eval_loss"] = validation.Count > 0 ? validation[^1].Loss : null,
+            ["best_eval_loss"] = state.BestMetric,
+            ["best_step"] = state.BestStep,
+            ["final_train_loss"] = train.Count > 0 ? train[^1].Loss : null,
+            ["diagnosis"] = diagnosis.Verdict,
+            ["diagnosis_reason"] = diagnosis.Reason,
+            ["tokens_per_second"] = Math.Round(tokensPerSecond, 1),
+            ["peak_memory_bytes"] = ProcessMemory.PeakBytes(),
+        };
+        if (config.SamplePrompt is { } prompt && TrySample(model, prompt) is { } sample)
+            summary["sample"] = sample;
+        AtomicFile.WriteJson(Path.Combine(config.OutputDir, "summary.json"), summary);
+        log($"saved {config.OutputDir}");
+        return summary;
+    }
+
+    private string? TrySample(LlamaForCausalLM model, string prompt)
+    {
+        var tokenizer = TrainingData.LoadTokenizer(config.Data).Tokenizer;
+        model.eval();
+        var ids = new TextGenerator(model).Generate(tokenizer.Encode(prompt),
+            new GenerationOptions { MaxNewTokens = 80, StopIds = model.Config.EosTokenIds.ToHashSet() });
+        string sample = prompt + tokenizer.Decode(ids);
+        log($"sample: {sample}");
+        return sample;
+    }
+}

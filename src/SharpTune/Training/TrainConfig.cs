@@ -1,0 +1,177 @@
+using SharpTune.Adapters;
+using SharpTune.Config;
+using SharpTune.Data;
+using SharpTune.Training.Optimization;
+
+namespace SharpTune.Training;
+
+/// <summary>
+/// Everything a causal-LM training run (pretraining or SFT) is told, under axolotl's key names: the data keys
+/// (<see cref="DataConfig"/>), the adapter keys (<see cref="AdapterSettings"/>) and the trainer's own, read from one
+/// YAML file. Unknown keys, wrong types and impossible combinations fail with the file, line and key.
+/// </summary>
+public sealed record TrainConfig
+{
+    /// <summary>The config file.</summary>
+    public required string ConfigFile { get; init; }
+    /// <summary>The data settings (datasets, sequence_len, packing, validation split, template, cleaning).</summary>
+    public required DataConfig Data { get; init; }
+    /// <summary>The tuning method: full (no <c>adapter</c>), <c>adapter: lora</c> or <c>adapter: freeze</c>.</summary>
+    public required AdapterSettings Adapter { get; init; }
+    /// <summary><c>base_model</c>: an HF model folder, or <c>preset:NAME</c> to start from a fresh model.</summary>
+    public required string BaseModel { get; init; }
+    /// <summary><c>output_dir</c>.</summary>
+    public required string OutputDir { get; init; }
+    /// <summary><c>stage</c>: pretrain or sft (by default pretrain when every dataset is text, else sft).</summary>
+    public required string Stage { get; init; }
+    /// <summary><c>micro_batch_size</c>: rows per forward pass.</summary>
+    public int MicroBatchSize { get; init; } = 2;
+    /// <summary><c>gradient_accumulation_steps</c>: micro-batches per optimizer step.</summary>
+    public int GradientAccumulationSteps { get; init; } = 1;
+    /// <summary><c>num_epochs</c>.</summary>
+    public double NumEpochs { get; init; } = 1;
+    /// <summary><c>max_steps</c>: optimizer steps; when set, it decides the length of the run instead of num_epochs.</summary>
+    public long? MaxSteps { get; init; }
+    /// <summary><c>learning_rate</c>: the peak learning rate.</summary>
+    public double LearningRate { get; init; } = 2e-4;
+    /// <summary><c>lr_scheduler</c>: constant, linear or cosine.</summary>
+    public string LrScheduler { get; init; } = "cosine";
+    /// <summary><c>warmup_steps</c>, or <c>warmup_ratio</c> of the total steps.</summary>
+    public long? WarmupSteps { get; init; }
+    /// <summary><c>warmup_ratio</c>.</summary>
+    public double? WarmupRatio { get; init; }
+    /// <summary><c>optimizer</c>: adamw (also adamw_torch, adamw_torch_fused) or sgd.</summary>
+    public string Optimizer { get; init; } = "adamw";
+    /// <summary><c>adam_beta1</c>.</summary>
+    public double AdamBeta1 { get; init; } = 0.9;
+    /// <summary><c>adam_beta2</c>.</summary>
+    public double AdamBeta2 { get; init; } = 0.999;
+    /// <summary><c>adam_epsilon</c>.</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+    /// <summary><c>sgd_momentum</c>.</summary>
+    public double SgdMomentum { get; init; } = 0.9;
+    /// <summary><c>weight_decay</c> (decoupled for AdamW; never on norms and biases).</summary>
+    public double WeightDecay { get; init; }
+    /// <summary><c>max_grad_norm</c>: the global gradient norm is clipped to this; 0 turns clipping off.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary><c>bf16</c>: auto (bf16 frozen weights on CUDA, fp32 on CPU), true or false.</summary>
+    public string Bf16 { get; init; } = "auto";
+    /// <summary><c>gradient_checkpointing</c>.</summary>
+    public bool GradientCheckpointing { get; init; }
+    /// <summary><c>logging_steps</c>: a metrics line every this many steps.</summary>
+    public long LoggingSteps { get; init; } = 1;
+    /// <summary><c>eval_steps</c>: validation loss every this many steps (and at the end); by default ten times a run.</summary>
+    public long? EvalSteps { get; init; }
+    /// <summary><c>save_steps</c>: a checkpoint every this many steps; by default at each evaluation.</summary>
+    public long? SaveSteps { get; init; }
+    /// <summary><c>save_total_limit</c>: keep at most this many checkpoints (plus the best).</summary>
+    public int? SaveTotalLimit { get; init; }
+    /// <summary><c>early_stopping_patience</c>: stop after this many evaluations without improvement, keeping the best weights.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+    /// <summary><c>early_stopping_threshold</c>: the least fall in validation loss that counts as improvement.</summary>
+    public double EarlyStoppingThreshold { get; init; }
+    /// <summary><c>seed</c>.</summary>
+    public long Seed { get; init; } = 42;
+    /// <summary><c>device</c>: auto, cpu, cuda or cuda:N.</summary>
+    public string Device { get; init; } = "auto";
+    /// <summary><c>sample_prompt</c>: text continued greedily at the end of the run, shown and saved in summary.json.</summary>
+    public string? SamplePrompt { get; init; }
+
+    /// <summary>The keys this reader owns at the top level, besides the data and adapter keys.</summary>
+    public static readonly IReadOnlyList<string> TrainerKeys =
+    [
+        "stage", "micro_batch_size", "gradient_accumulation_steps", "num_epochs", "max_steps", "learning_rate", "lr_scheduler",
+        "warmup_steps", "warmup_ratio", "optimizer", "adam_beta1", "adam_beta2", "adam_epsilon", "sgd_momentum", "weight_decay",
+        "max_grad_norm", "bf16", "gradient_checkpointing", "logging_steps", "eval_steps", "save_steps", "save_total_limit",
+        "early_stopping_patience", "early_stopping_threshold", "device", "sample_prompt",
+    ];
+
+    /// <summary>Reads and checks the config at <paramref name="path"/> with <paramref name="overrides"/> (<c>key=value</c>) applied.</summary>
+    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null)
+    {
+        var yaml = YamlConfigFile.Load(path, overrides ?? []);
+        var data = DataConfig.Read(yaml);
+        var adapter = AdapterSettings.FromYaml(yaml);
+        var root = yaml.Root;
+        string baseModel = data.BaseModel ?? throw new SharpTuneException($"{path}: required key 'base_model' is missing (an HF model folder, or preset:NAME)");
+        string outputDir = data.OutputDir ?? throw new SharpTuneException($"{path}: required key 'output_dir' is missing");
+        bool allText = data.Datasets.All(d => d.Format == DatasetFormat.Text);
+        string stage = root.String("stage") ?? (allText ? "pretrain" : "sft");
+        if (stage is not ("pretrain" or "sft")) throw root.Error("stage", $"expected pretrain or sft, got '{stage}'");
+        if (data.Datasets.FirstOrDefault(d => d.Format == DatasetFormat.Preference) is { } pref)
+            throw new SharpTuneException($"{pref.ConfigPosition}: preference data is for reward modelling and DPO, not {stage}");
+
+        long Positive(string key, long fallback)
+        {
+            long v = root.Long(key, fallback);
+            return v >= 1 ? v : throw root.Error(key, $"must be at least 1, got {v}");
+        }
+        long? OptionalPositive(string key) => root.OptionalLong(key) is { } v
+            ? (v >= 1 ? v : throw root.Error(key, $"must be at least 1, got {v}"))
+            : null;
+        double NonNegative(string key, double fallback)
+        {
+            double v = root.Double(key, fallback);
+            return v >= 0 && double.IsFinite(v) ? v : throw root.Error(key, $"must be a number ≥ 0, got {v}");
+        }
+
+        var config = new TrainConfig
+        {
+            ConfigFile = path,
+            Data = data,
+            Adapter = adapter,
+            BaseModel = baseModel,
+            OutputDir = outputDir,
+            Stage = stage,
+            MicroBatchSize = (int)Math.Min(Positive("micro_batch_size", 2), 1 << 20),
+            GradientAccumulationSteps = (int)Math.Min(Positive("gradient_accumulation_steps", 1), 1 << 20),
+            NumEpochs = NonNegative("num_epochs", 1),
+            MaxSteps = OptionalPositive("max_steps"),
+            LearningRate = NonNegative("learning_rate", 2e-4),
+            LrScheduler = root.String("lr_scheduler") ?? "cosine",
+            WarmupSteps = root.OptionalLong("warmup_steps"),
+            WarmupRatio = root.Has("warmup_ratio") ? root.Double("warmup_ratio", 0) : null,
+            Optimizer = root.String("optimizer") ?? "adamw",
+            AdamBeta1 = root.Double("adam_beta1", 0.9),
+            AdamBeta2 = root.Double("adam_beta2", 0.999),
+            AdamEpsilon = root.Double("adam_epsilon", 1e-8),
+            SgdMomentum = NonNegative("sgd_momentum", 0.9),
+            WeightDecay = NonNegative("weight_decay", 0),
+            MaxGradNorm = NonNegative("max_grad_norm", 1.0),
+            Bf16 = (root.String("bf16") ?? "auto").ToLowerInvariant(),
+            GradientCheckpointing = root.Bool("gradient_checkpointing", false),
+            LoggingSteps = Positive("logging_steps", 1),
+            EvalSteps = OptionalPositive("eval_steps"),
+            SaveSteps = OptionalPositive("save_steps"),
+            SaveTotalLimit = OptionalPositive("save_total_limit") is { } limit ? (int)Math.Min(limit, int.MaxValue) : null,
+            EarlyStoppingPatience = OptionalPositive("early_stopping_patience") is { } patience ? (int)Math.Min(patience, int.MaxValue) : null,
+            EarlyStoppingThreshold = NonNegative("early_stopping_threshold", 0),
+            Seed = data.Seed,
+            Device = root.String("device") ?? "auto",
+            SamplePrompt = root.String("sample_prompt"),
+        };
+        yaml.RejectUnknownKeys();
+
+        if (!LearningRateSchedule.Kinds.Contains(config.LrScheduler))
+            throw root.Error("lr_scheduler", $"expected {string.Join(", ", LearningRateSchedule.Kinds)}, got '{config.LrScheduler}'");
+        if (config.Optimizer is not ("adamw" or "adamw_torch" or "adamw_torch_fused" or "sgd"))
+            throw root.Error("optimizer", $"expected adamw (adamw_torch, adamw_torch_fused) or sgd, got '{config.Optimizer}'");
+        if (config.Bf16 is not ("auto" or "true" or "false"))
+            throw root.Error("bf16", $"expected auto, true or false, got '{config.Bf16}'");
+        if (config.WarmupSteps is not null && config.WarmupRatio is not null)
+            throw root.Error("warmup_ratio", "give warmup_steps or warmup_ratio, not both");
+        if (config.WarmupSteps is < 0) throw root.Error("warmup_steps", $"must be ≥ 0, got {config.WarmupSteps}");
+        if (config.WarmupRatio is < 0 or >= 1) throw root.Error("warmup_ratio", $"must be in [0, 1), got {config.WarmupRatio}");
+        if (config.MaxSteps is null && config.NumEpochs <= 0) throw root.Error("num_epochs", "must be above 0 (or set max_steps)");
+        if (!(config.LearningRate > 0)) throw root.Error("learning_rate", "must be above 0");
+        if (config.AdamBeta1 is < 0 or >= 1) throw root.Error("adam_beta1", $"must be in [0, 1), got {config.AdamBeta1}");
+        if (config.AdamBeta2 is < 0 or >= 1) throw root.Error("adam_beta2", $"must be in [0, 1), got {config.AdamBeta2}");
+        if (config.EarlyStoppingPatience is not null && data.ValSetSize <= 0)
+            throw root.Error("early_stopping_patience", "needs a validation set: set val_set_size");
+        if (config.EvalSteps is not null && data.ValSetSize <= 0)
+            throw root.Error("eval_steps", "needs a validation set: set val_set_size");
+        if (stage == "pretrain" && !allText)
+            throw root.Error("stage", "pretrain takes text datasets; chat and instruction data are for sft");
+        return config;
+    }
+}
