@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace SharpTune.Tests.Tokenization;
 
-/// <summary>Our tokenizer against @lenml/tokenizers 3.7.2 on the real files of five model families and a varied corpus.</summary>
+/// <summary>
+/// Our tokenizer against @lenml/tokenizers 3.7.2 (and Hugging Face's tokenizers, which agrees with it on this corpus)
+/// on the real files of five model families and a varied corpus.
+/// </summary>
 public sealed class HfTokenizerPeerTests(PeerTokenizers fixture) : IClassFixture<PeerTokenizers>
 {
     public static TheoryData<string, bool> NamesAndModes()
@@ -34,6 +37,22 @@ public sealed class HfTokenizerPeerTests(PeerTokenizers fixture) : IClassFixture
                 failures.Add($"line {i + 1} {JsonSerializer.Serialize(fixture.Corpus[i])}:\n  peer [{string.Join(",", expected)}]\n  ours [{string.Join(",", actual)}]");
         }
         Assert.True(failures.Count == 0, $"{failures.Count} of {fixture.Corpus.Count} lines differ:\n" + string.Join("\n", failures.Take(5)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Ids_and_decoding_match_hugging_face_tokenizers(string name)
+    {
+        var tokenizer = fixture.Tokenizer(name);
+        var hf = fixture.Hf(name);
+        Assert.Equal(fixture.Corpus.Count, hf.Count);
+        for (int i = 0; i < fixture.Corpus.Count; i++)
+        {
+            var text = fixture.Corpus[i];
+            Assert.True(hf[i].Ids.SequenceEqual(tokenizer.Encode(text)), $"line {i + 1}: {JsonSerializer.Serialize(text)}");
+            Assert.True(hf[i].PlainIds.SequenceEqual(tokenizer.Encode(text, addSpecialTokens: false)), $"line {i + 1}: {JsonSerializer.Serialize(text)}");
+            Assert.Equal(hf[i].DecodedSkipSpecial, tokenizer.Decode(hf[i].Ids, skipSpecialTokens: true));
+        }
     }
 
     [Theory]

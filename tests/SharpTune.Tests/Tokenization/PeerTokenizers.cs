@@ -8,13 +8,14 @@ namespace SharpTune.Tests.Tokenization;
 internal sealed record PeerLine(long[] With, long[] Without, string Decoded, string DecodedSkip, string RoundTrip);
 
 /// <summary>
-/// The five real tokenizers, each loaded once per test class, with the peer's output on the shared corpus
-/// (one node run per tokenizer).
+/// The five real tokenizers, each loaded once per test class, with the peers' output on the shared corpus
+/// (one node run per tokenizer and peer): @lenml/tokenizers, and Hugging Face's own tokenizers library.
 /// </summary>
 public sealed class PeerTokenizers
 {
     private readonly ConcurrentDictionary<string, Lazy<HfTokenizer>> _tokenizers = new();
     private readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<PeerLine>>> _peer = new();
+    private readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<PeerTokenizer.Result>>> _hf = new();
 
     /// <summary>tests/SharpTune.Tests/Tokenization/Data/corpus.jsonl.</summary>
     public static string CorpusPath => Path.Combine(Peers.RepoRoot, "tests", "SharpTune.Tests", "Tokenization", "Data", "corpus.jsonl");
@@ -27,6 +28,10 @@ public sealed class PeerTokenizers
 
     internal IReadOnlyList<PeerLine> Peer(string name) =>
         _peer.GetOrAdd(name, n => new Lazy<IReadOnlyList<PeerLine>>(() => RunPeer(n))).Value;
+
+    /// <summary>What Hugging Face's tokenizers (Rust, through its Node bindings) makes of each corpus line.</summary>
+    internal IReadOnlyList<PeerTokenizer.Result> Hf(string name) =>
+        _hf.GetOrAdd(name, n => new Lazy<IReadOnlyList<PeerTokenizer.Result>>(() => PeerTokenizer.RunHf(Peers.TokenizerFolder(n), Corpus).Results)).Value;
 
     private static IReadOnlyList<PeerLine> RunPeer(string name)
     {
