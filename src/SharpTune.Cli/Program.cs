@@ -8,8 +8,7 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     GenerateCommand.Create(),
     MergeCommand.Create(),
     InfoCommand.Create(),
-    // Temporary parent until the tokenizer encode/decode branch lands with its own `tokenizer` command; the lead merges the two.
-    new Command("tokenizer", "Train, encode and decode tokenizers.") { TokenizerTrainCommand.Create() },
+    TokenizerCommand.Create(),
     DataCommand.Create(),
     TemplateCommand.Create(),
 };
