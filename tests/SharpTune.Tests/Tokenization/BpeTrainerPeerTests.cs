@@ -50,8 +50,13 @@ public sealed class BpeTrainerPeerTests
         Assert.Equal(model.Vocab.Count, vocabSize);
         var (hfVocabSize, hf) = PeerTokenizer.RunHf(dir.Path, texts);
         Assert.Equal(model.Vocab.Count, hfVocabSize);
+        var ours = HfTokenizer.Load(dir.Path);
         for (int i = 0; i < texts.Length; i++)
         {
+            // Our own tokenizer.json reader agrees with both peers on what our trainer wrote.
+            Assert.Equal(results[i].Ids, ours.Encode(texts[i], addSpecialTokens: true));
+            Assert.Equal(results[i].PlainIds, ours.Encode(texts[i], addSpecialTokens: false));
+            Assert.Equal(texts[i], ours.Decode(ours.Encode(texts[i], addSpecialTokens: true), skipSpecialTokens: true));
             var r = results[i];
             Assert.Equal(texts[i], r.DecodedSkipSpecial);
             Assert.Equal("<|bos|>" + texts[i], r.Decoded);
