@@ -9,13 +9,6 @@ namespace SharpTune.Cli.Commands;
 /// <summary><c>sharptune merge</c>: folds a peft LoRA adapter into its base model and writes a plain HF model folder.</summary>
 internal static class MergeCommand
 {
-    /// <summary>Files beside the weights that make a model folder usable (tokenizer, generation defaults), copied across.</summary>
-    private static readonly string[] CompanionFiles =
-    [
-        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt",
-        "added_tokens.json", "generation_config.json", "chat_template.jinja", "chat_template.json",
-    ];
-
     public static Command Create()
     {
         var model = CommonOptions.Model();
@@ -51,34 +44,12 @@ internal static class MergeCommand
             var saved = lora.ModulesToSave;
             lora.MergeAndUnload();
             HfModelFolder.Save(lm, outDir, saveDtype);
-            int copied = CopyCompanions(modelDir, adapterDir, outDir);
+            int copied = HfModelFolder.CopyCompanionFiles([modelDir, adapterDir], outDir);
 
             string modules = saved.Count > 0 ? $" and {saved.Count} trained module(s) ({string.Join(", ", saved)})" : "";
             Console.WriteLine($"merged {layers} LoRA layers (r={lora.Config.R}, scaling {lora.Config.Scaling:G4}){modules} into {outDir}: "
                 + $"{lm.ParameterCount():N0} parameters, {DtypeNames.ToHf(saveDtype)}" + (copied > 0 ? $", {copied} tokenizer/generation file(s) copied" : ""));
         }));
         return command;
-    }
-
-    /// <summary>Copies the base model's companion files, then the adapter folder's (a fine-tune may save its own tokenizer there).</summary>
-    private static int CopyCompanions(string modelDir, string adapterDir, string outDir)
-    {
-        var copied = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var source in new[] { modelDir, adapterDir })
-            foreach (var name in CompanionFiles)
-            {
-                string from = Path.Combine(source, name);
-                if (!File.Exists(from)) continue;
-                try
-                {
-                    File.Copy(from, Path.Combine(outDir, name), overwrite: true);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new SharpTuneException($"{from}: cannot copy to {outDir}: {e.Message}", e);
-                }
-                copied.Add(name);
-            }
-        return copied.Count;
     }
 }

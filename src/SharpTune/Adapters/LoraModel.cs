@@ -240,6 +240,17 @@ public sealed class LoraModel
         if (IsUnloaded) throw new InvalidOperationException("the adapter has been unloaded from the model");
     }
 
+    /// <summary>
+    /// Fills this adapter's tensors from <paramref name="folder"/>'s <c>adapter_model.safetensors</c> (a checkpoint of
+    /// the same adapter), with the same checks as <see cref="Load"/>: every tensor there, right shape, nothing else.
+    /// </summary>
+    /// <exception cref="SharpTuneException">The file is missing or does not fit this adapter.</exception>
+    public void LoadWeights(string folder)
+    {
+        using var file = SafetensorsFile.Open(Path.Combine(folder, WeightsFileName));
+        LoadWeights(file);
+    }
+
     private void LoadWeights(SafetensorsFile file)
     {
         var expected = AdapterTensors();
@@ -248,15 +259,15 @@ public sealed class LoraModel
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new SharpTuneException(
                 $"{file.Path}: the adapter's tensors do not match the LoRA layers its adapter_config.json describes on this model"
-                + NameList("missing tensors", missing) + NameList("unexpected tensors", unexpected));
+                + TensorNameList.Format("missing tensors", missing) + TensorNameList.Format("unexpected tensors", unexpected));
         var misshapen = expected
             .Where(e => !file.Info(e.Key).Shape.SequenceEqual(e.Value.shape))
             .Select(e => $"{e.Key}: file [{string.Join(", ", file.Info(e.Key).Shape)}], model expects [{string.Join(", ", e.Value.shape)}]")
             .ToList();
         if (misshapen.Count > 0)
-            throw new SharpTuneException($"{file.Path}: adapter tensor shapes do not fit this model (another base model, or another r?)" + NameList("mismatched", misshapen));
+            throw new SharpTuneException($"{file.Path}: adapter tensor shapes do not fit this model (another base model, or another r?)" + TensorNameList.Format("mismatched", misshapen));
         var notFloat = expected.Keys.Where(k => !IsFloat(file.Info(k).Dtype)).Select(k => $"{k}: {file.Info(k).Dtype}").ToList();
-        if (notFloat.Count > 0) throw new SharpTuneException($"{file.Path}: adapter tensors must be floating point" + NameList("wrong dtype", notFloat));
+        if (notFloat.Count > 0) throw new SharpTuneException($"{file.Path}: adapter tensors must be floating point" + TensorNameList.Format("wrong dtype", notFloat));
         using var _ = no_grad();
         foreach (var (name, target) in expected)
         {
@@ -382,14 +393,5 @@ public sealed class LoraModel
                 $"{source}: modules_to_save includes the input embeddings, but this model ties them to the output head "
                 + "(tie_word_embeddings); peft would train a separate copy and untie them, which SharpTune does not support yet");
         return found;
-    }
-
-    private static string NameList(string label, IReadOnlyList<string> names)
-    {
-        if (names.Count == 0) return "";
-        const int shown = 20;
-        var list = string.Join("\n  ", names.Take(shown));
-        var more = names.Count > shown ? $"\n  ... and {names.Count - shown} more" : "";
-        return $"\n{label} ({names.Count}):\n  {list}{more}";
     }
 }

@@ -37,14 +37,14 @@ public static class HfModelFolder
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new SharpTuneException(
                 $"{folder}: the checkpoint does not match a {config.ModelType} model with this config.json"
-                + NameList("missing tensors", missing) + NameList("unexpected tensors", unexpected));
+                + TensorNameList.Format("missing tensors", missing) + TensorNameList.Format("unexpected tensors", unexpected));
 
         var misshapen = parameters
             .Where(p => !reader.Info(p.Key).Shape.SequenceEqual(p.Value.shape))
             .Select(p => $"{p.Key}: checkpoint [{string.Join(", ", reader.Info(p.Key).Shape)}], config expects [{string.Join(", ", p.Value.shape)}]")
             .ToList();
         if (misshapen.Count > 0)
-            throw new SharpTuneException($"{folder}: tensor shapes do not match config.json" + NameList("mismatched", misshapen));
+            throw new SharpTuneException($"{folder}: tensor shapes do not match config.json" + TensorNameList.Format("mismatched", misshapen));
 
         using (no_grad())
         {
@@ -74,12 +74,36 @@ public static class HfModelFolder
         config.Save(Path.Combine(folder, "config.json"));
     }
 
-    private static string NameList(string label, IReadOnlyList<string> names)
+    /// <summary>Files beside the weights that make a model folder usable (tokenizer, chat template, generation defaults).</summary>
+    public static readonly IReadOnlyList<string> CompanionFiles =
+    [
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt",
+        "added_tokens.json", "generation_config.json", "chat_template.jinja", "chat_template.json",
+    ];
+
+    /// <summary>
+    /// Copies the <see cref="CompanionFiles"/> found in <paramref name="sources"/>, in order (a later folder's file
+    /// replaces an earlier one's), into <paramref name="target"/>; returns how many distinct files were copied.
+    /// </summary>
+    /// <exception cref="SharpTuneException">A file could not be copied.</exception>
+    public static int CopyCompanionFiles(IEnumerable<string> sources, string target)
     {
-        if (names.Count == 0) return "";
-        const int shown = 20;
-        var list = string.Join("\n  ", names.Take(shown));
-        var more = names.Count > shown ? $"\n  ... and {names.Count - shown} more" : "";
-        return $"\n{label} ({names.Count}):\n  {list}{more}";
+        var copied = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in sources)
+            foreach (var name in CompanionFiles)
+            {
+                string from = Path.Combine(source, name), to = Path.Combine(target, name);
+                if (!File.Exists(from) || Path.GetFullPath(from) == Path.GetFullPath(to)) continue;
+                try
+                {
+                    File.Copy(from, to, overwrite: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new SharpTuneException($"{from}: cannot copy to {target}: {e.Message}", e);
+                }
+                copied.Add(name);
+            }
+        return copied.Count;
     }
 }

@@ -12,18 +12,18 @@ public static class CausalLmLoss
     public const long IgnoreIndex = -100;
 
     /// <summary>
-    /// The summed loss over the trained labels of a batch and how many there are, so that gradient accumulation can
-    /// divide by the label count of the whole accumulated batch rather than averaging per micro-batch.
+    /// The summed loss over the trained labels of a batch (not the mean), so that gradient accumulation can divide by
+    /// the label count of the whole accumulated batch rather than averaging per micro-batch. The caller counts the
+    /// labels on the host, where they came from, so no device sync is spent on it.
     /// </summary>
-    public static (Tensor Sum, long Count) Sum(Tensor logits, Tensor labels)
+    public static Tensor Sum(Tensor logits, Tensor labels)
     {
         using var scope = NewDisposeScope();
         var shiftedLogits = logits.narrow(1, 0, logits.shape[1] - 1);
         var shiftedLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);
-        long count = shiftedLabels.ne(IgnoreIndex).sum().item<long>();
         var sum = nn.functional.cross_entropy(
             shiftedLogits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), shiftedLabels,
             ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
-        return (sum.MoveToOuterDisposeScope(), count);
+        return sum.MoveToOuterDisposeScope();
     }
 }

@@ -66,7 +66,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         if (resumeFrom is not null)
         {
             state = TrainerState.Load(resumeFrom);
-            LoadTrainable(model, trainable, resumeFrom, lora is not null);
+            LoadTrainable(trainable, resumeFrom, lora);
             using (var saved = SafetensorsFile.Open(Path.Combine(resumeFrom, OptimizerFile)))
                 optimizer.LoadStateDict(saved.Tensors.ToDictionary(t => t.Name, t => saved.ReadTensor(t.Name)), saved.Path);
             using (var rng = SafetensorsFile.Open(Path.Combine(resumeFrom, RngFile)))
@@ -152,11 +152,12 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         // Early stopping keeps the best weights, not the last.
         if (config.EarlyStoppingPatience is not null && state.BestStep is { } bestStep && bestStep != state.GlobalStep && Directory.Exists(store.PathOf(bestStep)))
         {
-            LoadTrainable(model, trainable, store.PathOf(bestStep), lora is not null);
+            LoadTrainable(trainable, store.PathOf(bestStep), lora);
             log($"kept the weights of step {bestStep} (eval loss {state.BestMetric:F4})");
         }
         SaveModel(config.OutputDir, model, lora);
-        CopyTokenizerFiles(config.OutputDir);
+        if (!config.BaseModel.StartsWith("preset:", StringComparison.Ordinal))
+            HfModelFolder.CopyCompanionFiles([config.BaseModel, .. config.Data.Tokenizer is { } t ? new[] { t } : []], config.OutputDir);
         return WriteSummary(model, data, state, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lora, device);
     }
 
@@ -210,7 +211,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             using var scope = NewDisposeScope();
             var (ids, mask, positions, targets) = Tensors(batch, device);
-            var (sum, _) = CausalLmLoss.Sum(model.Forward(ids, mask, positions), targets);
+            var sum = CausalLmLoss.Sum(model.Forward(ids, mask, positions), targets);
             sum.div(Math.Max(1, labels)).backward();
             total += sum.item<float>();
             tokens += batch.AttentionMask.LongCount(m => m != 0);
@@ -267,9 +268,8 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             using var scope = NewDisposeScope();
             var (ids, mask, positions, targets) = Tensors(batch, device);
-            var (sum, n) = CausalLmLoss.Sum(model.Forward(ids, mask, positions), targets);
-            total += sum.item<float>();
-            count += n;
+            total += CausalLmLoss.Sum(model.Forward(ids, mask, positions), targets).item<float>();
+            count += LabelCount(batch);
         }
         return count == 0 ? double.NaN : total / count;
     }
@@ -292,32 +292,23 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         else HfModelFolder.Save(model, folder);
     }
 
-    /// <summary>Copies the values of the trainable parameters from a checkpoint (or saved output) in <paramref name="folder"/>.</summary>
-    private static void LoadTrainable(LlamaForCausalLM model, IReadOnlyList<TrainableParameter> trainable, string folder, bool isLora)
+    /// <summary>Copies the trained values from a checkpoint (or saved output) in <paramref name="folder"/>: the adapter's tensors for LoRA, else the trainable parameters of the model folder.</summary>
+    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, LoraModel? lora)
     {
-        using var lora = isLora ? SafetensorsFile.Open(Path.Combine(folder, LoraModel.WeightsFileName)) : null;
-        using var hf = isLora ? null : CheckpointReader.Open(folder);
+        if (lora is not null)
+        {
+            lora.LoadWeights(folder);
+            return;
+        }
+        using var reader = CheckpointReader.Open(folder);
         using var noGrad = no_grad();
         foreach (var p in trainable)
         {
-            string key = isLora ? LoraModel.KeyPrefix + p.Name : p.Name;
-            if (!(lora?.Contains(key) ?? hf!.Contains(key))) throw new SharpTuneException($"{folder}: the checkpoint has no '{key}'");
-            using var saved = lora?.ReadTensor(key) ?? hf!.ReadTensor(key);
+            if (!reader.Contains(p.Name)) throw new SharpTuneException($"{folder}: the checkpoint has no '{p.Name}'");
+            using var saved = reader.ReadTensor(p.Name);
             if (!saved.shape.SequenceEqual(p.Value.shape))
-                throw new SharpTuneException($"{folder}: '{key}' has shape [{string.Join(", ", saved.shape)}], the model has [{string.Join(", ", p.Value.shape)}]");
+                throw new SharpTuneException($"{folder}: '{p.Name}' has shape [{string.Join(", ", saved.shape)}], the model has [{string.Join(", ", p.Value.shape)}]");
             p.Value.copy_(saved);
-        }
-    }
-
-    private void CopyTokenizerFiles(string folder)
-    {
-        if (config.BaseModel.StartsWith("preset:", StringComparison.Ordinal)) return;
-        string source = config.Data.Tokenizer ?? config.BaseModel;
-        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json" })
-        {
-            string from = Path.Combine(source, name);
-            if (File.Exists(from) && Path.GetFullPath(from) != Path.GetFullPath(Path.Combine(folder, name)))
-                File.Copy(from, Path.Combine(folder, name), overwrite: true);
         }
     }
 
