@@ -75,19 +75,20 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         }
         else
         {
-            double? initial = hasValidation ? Evaluate(model, data, device) : null;
-            state = new TrainerState { InitialEvalLoss = initial };
-            if (initial is { } l) log($"step 0: eval loss {l:F4}");
+            var initial = hasValidation ? Evaluate(model, data, device) : null;
+            state = new TrainerState { InitialEvalLoss = initial?.Loss, InitialExactMatch = ExactMatchOf(initial) };
+            if (initial is not null) log($"step 0: {Describe(initial)}");
         }
 
         using var metrics = new MetricsLog(Path.Combine(config.OutputDir, "metrics.jsonl"), resumeFrom is null ? null : state.GlobalStep);
         var tensorboard = utils.tensorboard.SummaryWriter(Path.Combine(config.OutputDir, "tensorboard"), createRunName: true);
-        if (resumeFrom is null && state.InitialEvalLoss is { } first)
-            metrics.Write(new JsonObject { ["step"] = 0, ["eval_loss"] = first, ["eval_perplexity"] = Math.Exp(first) });
+        if (resumeFrom is null && state.InitialEvalLoss is not null)
+            metrics.Write(EvalRecord(0, state.InitialEvalLoss.Value, state.InitialExactMatch));
 
         var clock = Stopwatch.StartNew();
         long startStep = state.GlobalStep, tokensThisSession = 0;
         bool stoppedEarly = false;
+        EvaluationResult? lastEvaluation = null;
         while (state.GlobalStep < totalSteps && !stoppedEarly)
         {
             var order = EpochOrder(data.Train.Count, state.EpochsDone);
@@ -126,10 +127,12 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
                 bool last = state.GlobalStep == totalSteps;
                 if (hasValidation && (state.GlobalStep % evalEvery == 0 || last))
                 {
-                    double evalLoss = Evaluate(model, data, device);
-                    metrics.Write(new JsonObject { ["step"] = state.GlobalStep, ["eval_loss"] = evalLoss, ["eval_perplexity"] = Math.Exp(evalLoss) });
+                    var evaluation = lastEvaluation = Evaluate(model, data, device);
+                    double evalLoss = evaluation.Loss;
+                    metrics.Write(EvalRecord(state.GlobalStep, evalLoss, ExactMatchOf(evaluation)));
                     tensorboard.add_scalar("eval/loss", (float)evalLoss, (int)state.GlobalStep);
-                    log($"step {state.GlobalStep}/{totalSteps}: train loss {loss:F4}, eval loss {evalLoss:F4}, {tokensPerSecond:F0} tokens/s");
+                    if (ExactMatchOf(evaluation) is { } accuracy) tensorboard.add_scalar("eval/exact_match", (float)accuracy, (int)state.GlobalStep);
+                    log($"step {state.GlobalStep}/{totalSteps}: train loss {loss:F4}, {Describe(evaluation)}, {tokensPerSecond:F0} tokens/s");
                     bool improved = state.BestMetric is not { } best || evalLoss < best - config.EarlyStoppingThreshold;
                     state = improved
                         ? state with { BestMetric = evalLoss, BestStep = state.GlobalStep, EvalsWithoutImprovement = 0 }
@@ -154,11 +157,14 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             LoadTrainable(trainable, store.PathOf(bestStep), lora);
             log($"kept the weights of step {bestStep} (eval loss {state.BestMetric:F4})");
+            lastEvaluation = null;
         }
+        // The kept model's own scores (an evaluation of the last step is reused; after a restore or a resume at the end, measured again).
+        var finalEvaluation = hasValidation ? lastEvaluation ?? Evaluate(model, data, device) : null;
         SaveModel(config.OutputDir, model, lora);
         if (!config.BaseModel.StartsWith("preset:", StringComparison.Ordinal))
             HfModelFolder.CopyCompanionFiles([config.BaseModel, .. config.Data.Tokenizer is { } t ? new[] { t } : []], config.OutputDir);
-        return WriteSummary(model, data, state, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lora, device);
+        return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lora, device);
     }
 
     private string Describe() => config.Adapter.Kind switch
@@ -204,14 +210,14 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     private (double Loss, double GradNorm, long Tokens) Step(LlamaForCausalLM model, IOptimizer optimizer, List<CollatedBatch> batches, double lr, Device device)
     {
         model.train();
-        long labels = batches.Sum(b => LabelCount(b));
+        long labels = batches.Sum(BatchTensors.TrainedLabels);
         double total = 0;
         long tokens = 0;
         foreach (var batch in batches)
         {
             using var scope = NewDisposeScope();
-            var (ids, mask, positions, targets) = Tensors(batch, device);
-            var sum = CausalLmLoss.Sum(model.Forward(ids, mask, positions), targets);
+            var t = BatchTensors.From(batch, device);
+            var sum = CausalLmLoss.Sum(model.Forward(t.Ids, t.Mask, t.Positions), t.Labels);
             sum.div(Math.Max(1, labels)).backward();
             total += sum.item<float>();
             tokens += batch.AttentionMask.LongCount(m => m != 0);
@@ -237,41 +243,22 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         return Math.Sqrt(squares);
     }
 
-    private static long LabelCount(CollatedBatch batch)
-    {
-        long count = 0;
-        for (int r = 0; r < batch.Rows; r++)
-            for (int t = 1; t < batch.Length; t++)
-                if (batch.Labels[r * batch.Length + t] != CausalLmLoss.IgnoreIndex) count++;
-        return count;
-    }
+    /// <summary>Validation loss and exact-match accuracy.</summary>
+    private EvaluationResult Evaluate(LlamaForCausalLM model, PreparedDataset data, Device device) =>
+        CausalLmEvaluator.Evaluate(model, data.Validation, data.Collator, config.MicroBatchSize, device);
 
-    /// <summary>A collated batch as tensors; packed rows get the per-sample attention mask (sample index + 1, 0 for padding).</summary>
-    private static (Tensor Ids, Tensor Mask, Tensor Positions, Tensor Labels) Tensors(CollatedBatch batch, Device device)
-    {
-        long[] shape = [batch.Rows, batch.Length];
-        var mask = batch.SequenceIds.Any(s => s > 0)
-            ? batch.SequenceIds.Select(s => s + 1L).ToArray()
-            : batch.AttentionMask;
-        return (tensor(batch.InputIds, shape).to(device), tensor(mask, shape).to(device),
-                tensor(batch.PositionIds, shape).to(device), tensor(batch.Labels, shape).to(device));
-    }
+    /// <summary>Exact-match accuracy means something for SFT (one reference answer per prompt), not for pretraining text.</summary>
+    private double? ExactMatchOf(EvaluationResult? evaluation) =>
+        config.Stage == "sft" && evaluation is { Samples: > 0 } e ? e.ExactMatch : null;
 
-    /// <summary>Mean loss per trained label over the validation rows.</summary>
-    private double Evaluate(LlamaForCausalLM model, PreparedDataset data, Device device)
+    private string Describe(EvaluationResult evaluation) =>
+        $"eval loss {evaluation.Loss:F4}" + (ExactMatchOf(evaluation) is { } a ? $", exact match {a:P1} of {evaluation.Samples}" : "");
+
+    private static JsonObject EvalRecord(long step, double loss, double? exactMatch)
     {
-        model.eval();
-        using var noGrad = no_grad();
-        double total = 0;
-        long count = 0;
-        foreach (var batch in data.Collator.Batches(data.Validation, config.MicroBatchSize))
-        {
-            using var scope = NewDisposeScope();
-            var (ids, mask, positions, targets) = Tensors(batch, device);
-            total += CausalLmLoss.Sum(model.Forward(ids, mask, positions), targets).item<float>();
-            count += LabelCount(batch);
-        }
-        return count == 0 ? double.NaN : total / count;
+        var record = new JsonObject { ["step"] = step, ["eval_loss"] = loss, ["eval_perplexity"] = Math.Exp(loss) };
+        if (exactMatch is { } a) record["eval_exact_match"] = a;
+        return record;
     }
 
     private void SaveCheckpoint(CheckpointStore store, TrainerState state, LlamaForCausalLM model, LoraModel? lora, IOptimizer optimizer)
@@ -312,7 +299,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         }
     }
 
-    private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, double tokensPerSecond, LoraModel? lora, Device device)
+    private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, EvaluationResult? finalEvaluation, double tokensPerSecond, LoraModel? lora, Device device)
     {
         var records = MetricsLog.Read(Path.Combine(config.OutputDir, "metrics.jsonl"));
         var train = records.Where(r => r["loss"] is not null).Select(r => new LossPoint(r["step"]!.GetValue<long>(), r["loss"]!.GetValue<double>())).ToList();
@@ -335,9 +322,12 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
             ["trainable_parameters"] = counts.Trainable,
             ["total_parameters"] = counts.Total,
             ["initial_eval_loss"] = state.InitialEvalLoss,
-            ["final_eval_loss"] = validation.Count > 0 ? validation[^1].Loss : null,
+            ["final_eval_loss"] = finalEvaluation?.Loss,
+            ["final_eval_perplexity"] = finalEvaluation?.Perplexity,
             ["best_eval_loss"] = state.BestMetric,
             ["best_step"] = state.BestStep,
+            ["accuracy_before"] = state.InitialExactMatch,
+            ["accuracy_after"] = ExactMatchOf(finalEvaluation),
             ["final_train_loss"] = train.Count > 0 ? train[^1].Loss : null,
             ["diagnosis"] = diagnosis.Verdict,
             ["diagnosis_reason"] = diagnosis.Reason,

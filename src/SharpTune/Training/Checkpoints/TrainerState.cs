@@ -38,6 +38,9 @@ public sealed record TrainerState
     /// <summary>The first validation loss, measured before training.</summary>
     public double? InitialEvalLoss { get; init; }
 
+    /// <summary>The first exact-match accuracy on the validation samples, measured before training (SFT).</summary>
+    public double? InitialExactMatch { get; init; }
+
     /// <summary>Writes the state to <paramref name="folder"/>/trainer_state.json, atomically.</summary>
     public void Save(string folder) => AtomicFile.WriteJson(Path.Combine(folder, FileName), new JsonObject
     {
@@ -49,6 +52,7 @@ public sealed record TrainerState
         ["best_step"] = BestStep,
         ["evals_without_improvement"] = EvalsWithoutImprovement,
         ["initial_eval_loss"] = InitialEvalLoss,
+        ["initial_exact_match"] = InitialExactMatch,
     });
 
     /// <summary>Reads <paramref name="folder"/>/trainer_state.json.</summary>
@@ -75,6 +79,7 @@ public sealed record TrainerState
             BestStep = json.Long("best_step"),
             EvalsWithoutImprovement = json.Long("evals_without_improvement") ?? 0,
             InitialEvalLoss = json.Double("initial_eval_loss"),
+            InitialExactMatch = json.Double("initial_exact_match"),
         };
     }
 }
