@@ -33,11 +33,7 @@ internal static class InitModelCommand
         command.SetAction(result => CommandRunner.Run(() =>
         {
             var json = ModelPresets.Config(result.GetValue(preset)!, result.GetValue(arch));
-            var changed = (result.GetValue(set) ?? []).Select(assignment => ApplySet(json, assignment)).ToHashSet();
-            if (!changed.Contains("head_dim") && (changed.Contains("hidden_size") || changed.Contains("num_attention_heads"))
-                && json["hidden_size"] is JsonValue h && h.TryGetValue(out long hidden)
-                && json["num_attention_heads"] is JsonValue n && n.TryGetValue(out long heads) && heads > 0)
-                json["head_dim"] = hidden / heads; // head_dim follows the width unless set explicitly
+            ModelPresets.WithOverrides(json, (result.GetValue(set) ?? []).Select(ParseSet), "--set");
             var config = ModelConfig.FromJson(json, "--preset/--set");
             var saveDtype = DtypeNames.Parse(result.GetValue(dtype)!, "--dtype");
             string folder = result.GetValue(output)!;
@@ -50,23 +46,10 @@ internal static class InitModelCommand
         return command;
     }
 
-    private static string ApplySet(JsonObject json, string assignment)
+    private static KeyValuePair<string, string> ParseSet(string assignment)
     {
         int eq = assignment.IndexOf('=');
         if (eq <= 0) throw new SharpTuneException($"--set: expected key=value, got '{assignment}'");
-        string key = assignment[..eq].Trim(), raw = assignment[(eq + 1)..].Trim();
-        if (!json.ContainsKey(key))
-            throw new SharpTuneException($"--set: unknown config key '{key}' (keys: {string.Join(", ", json.Select(p => p.Key).Order())})");
-        JsonNode? value;
-        try
-        {
-            value = JsonNode.Parse(raw);
-        }
-        catch (JsonException)
-        {
-            value = JsonValue.Create(raw);
-        }
-        json[key] = value;
-        return key;
+        return KeyValuePair.Create(assignment[..eq].Trim(), assignment[(eq + 1)..].Trim());
     }
 }

@@ -19,8 +19,7 @@ internal static class TrainCommand
         var command = new Command("train", "Pretrain or fine-tune (full, freeze or LoRA) as a YAML config describes.") { config, set, resume };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            var settings = TrainConfig.Load(result.GetValue(config)!, result.GetValue(set) ?? []);
-            new CausalLmRecipe(settings, Console.WriteLine).Run(result.GetValue(resume));
+            TrainingRuns.Train(result.GetValue(config)!, result.GetValue(set) ?? [], result.GetValue(resume), Console.WriteLine);
         }));
         return command;
     }

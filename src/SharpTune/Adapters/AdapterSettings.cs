@@ -56,11 +56,11 @@ public sealed record AdapterSettings
         string? adapter = yaml.String("adapter");
         var kind = adapter?.Trim().ToLowerInvariant() switch
         {
-            null or "" => AdapterKind.None,
+            null or "" or "full" => AdapterKind.None,
             "lora" => AdapterKind.Lora,
             "freeze" => AdapterKind.Freeze,
             "qlora" => throw yaml.Error("adapter", "qlora is not supported yet (use lora)"),
-            _ => throw yaml.Error("adapter", $"unknown adapter '{adapter}' (use lora or freeze, or leave it out for full fine-tuning)"),
+            _ => throw yaml.Error("adapter", $"unknown adapter '{adapter}' (use lora, freeze or full; leaving it out means full)"),
         };
         foreach (var key in LoraKeys.Where(yaml.Has))
             if (kind != AdapterKind.Lora) throw yaml.Error(key, "is a LoRA setting, but adapter is not lora");

@@ -1,4 +1,5 @@
 using SharpTune.Config;
+using SharpTune.Data.Generated;
 
 namespace SharpTune.Data;
 
@@ -21,7 +22,7 @@ public sealed record DataConfig
     /// <summary>The keys of one <c>datasets</c> entry.</summary>
     public static IReadOnlySet<string> DatasetKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "path", "type", "ds_type", "name", "field", "field_messages", "message_field_role", "message_field_content",
+        "path", "generate", "rows", "seed", "type", "ds_type", "name", "field", "field_messages", "message_field_role", "message_field_content",
         "roles", "columns", "query", "split",
     };
 
@@ -71,6 +72,12 @@ public sealed record DataConfig
     /// <summary><c>base_model</c>: a model folder or <c>preset:NAME</c>, whose tokenizer is used (resolved path).</summary>
     public string? BaseModel { get; init; }
 
+    /// <summary>
+    /// When <c>base_model</c> is <c>run:OTHER.yaml</c>: that config file (resolved path). The base model is then its
+    /// <c>output_dir</c>, trained first if it is not there yet.
+    /// </summary>
+    public string? BaseRun { get; init; }
+
     /// <summary><c>tokenizer</c>: a folder with tokenizer.json/tokenizer_config.json to use instead of the base model's (resolved path).</summary>
     public string? Tokenizer { get; init; }
 
@@ -89,7 +96,8 @@ public sealed record DataConfig
             ? p
             : System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, p));
 
-        var datasets = root.SectionList("datasets", "{path: data.jsonl, type: alpaca}").Select(s => ReadDataset(s, Resolve)).ToList();
+        long seed = root.Long("seed", 42);
+        var datasets = root.SectionList("datasets", "{path: data.jsonl, type: alpaca}").Select(s => ReadDataset(s, Resolve, seed)).ToList();
         if (datasets.Count == 0) throw new SharpTuneException($"{yaml.Path}: 'datasets' must list at least one dataset");
 
         string? outputDir = root.String("output_dir") is { } o ? Resolve(o) : null;
@@ -102,6 +110,22 @@ public sealed record DataConfig
         double val = root.Double("val_set_size", 0);
         if (val < 0 || (val >= 1 && val != Math.Floor(val))) throw root.Error("val_set_size", $"must be a fraction in [0, 1) or a whole count, got {val}");
 
+        string? RunConfig(string baseModel)
+        {
+            const string prefix = "run:";
+            if (!baseModel.StartsWith(prefix, StringComparison.Ordinal)) return null;
+            string file = Resolve(baseModel[prefix.Length..].Trim());
+            if (!File.Exists(file)) throw root.Error("base_model", $"the run config {file} does not exist");
+            if (file == System.IO.Path.GetFullPath(yaml.Path)) throw root.Error("base_model", "a run cannot start from its own output");
+            return file;
+        }
+        string OutputDirOf(string run)
+        {
+            var other = YamlConfigFile.Load(run);
+            string dir = other.Root.String("output_dir") ?? throw root.Error("base_model", $"{run} has no output_dir to take the model from");
+            return System.IO.Path.GetFullPath(System.IO.Path.Combine(other.Folder, dir));
+        }
+
         var config = new DataConfig
         {
             ConfigFile = yaml.Path,
@@ -109,7 +133,7 @@ public sealed record DataConfig
             SequenceLen = (int)sequenceLen,
             SamplePacking = root.Bool("sample_packing", false),
             ValSetSize = val,
-            Seed = root.Long("seed", 42),
+            Seed = seed,
             TrainOnInputs = root.Bool("train_on_inputs", false),
             ChatTemplate = root.String("chat_template") ?? "tokenizer_default",
             PreparedPath = prepared,
@@ -121,15 +145,17 @@ public sealed record DataConfig
                 var other => throw root.Error("excess_length_strategy", $"expected drop or truncate, got '{other}'"),
             },
             Cleaning = root.Section("cleaning") is { } c ? ReadCleaning(c) : CleaningConfig.Off,
-            BaseModel = root.String("base_model") is { } b ? Resolve(b) : null,
+            BaseModel = root.String("base_model") is { } b ? (RunConfig(b) is { } run ? OutputDirOf(run) : Resolve(b)) : null,
+            BaseRun = root.String("base_model") is { } r ? RunConfig(r) : null,
             Tokenizer = root.String("tokenizer") is { } t ? Resolve(t) : null,
             OutputDir = outputDir,
         };
         return config;
     }
 
-    private static DatasetSpec ReadDataset(YamlSection s, Func<string, string> resolve)
+    private static DatasetSpec ReadDataset(YamlSection s, Func<string, string> resolve, long seed)
     {
+        if (s.Has("generate")) return ReadGenerated(s, seed);
         string path = s.RequiredString("path");
         string typeName = s.String("type") ?? throw s.Error("type", "required key 'type' is missing (alpaca, sharegpt, messages, chat_template, completion, text or preference)");
         var format = typeName switch
@@ -177,6 +203,30 @@ public sealed record DataConfig
         bool isSqlite = source == SourceKind.Sqlite || (source is null && RecordSources.KindOf(spec.Path) == SourceKind.Sqlite);
         if (isSqlite && spec.Query is null) throw s.Error("query", "a SQLite dataset needs a 'query', e.g. SELECT question AS instruction, answer AS output FROM faq");
         if (!isSqlite && spec.Query is not null) throw s.Error("query", "only SQLite datasets take a query");
+        return spec;
+    }
+
+    /// <summary>A <c>generate:</c> entry: a built-in task's chats instead of files.</summary>
+    private static DatasetSpec ReadGenerated(YamlSection s, long seed)
+    {
+        string task = s.RequiredString("generate");
+        if (!GeneratedDataset.Tasks.Contains(task))
+            throw s.Error("generate", $"unknown task generator '{task}' (known: {string.Join(", ", GeneratedDataset.Tasks)})");
+        if (s.Has("path")) throw s.Error("path", "give path or generate, not both");
+        if (s.String("type") is { } type && type is not ("messages" or "chat_template"))
+            throw s.Error("type", $"generated datasets are chats (type: messages), got '{type}'");
+        long rows = s.Long("rows", 0);
+        if (rows is < 1 or > 10_000_000) throw s.Error("rows", $"how many records to generate: between 1 and 10000000, got {rows}");
+        var generated = new GeneratedDataset(task, (int)rows, s.Long("seed", seed));
+        var spec = new DatasetSpec
+        {
+            Path = generated.Origin,
+            Generate = generated,
+            Format = DatasetFormat.Messages,
+            Name = s.String("name") ?? generated.Origin,
+            ConfigPosition = $"{s.File}:{s.Line}: {s.KeyPath}",
+        };
+        s.RejectUnknownKeys();
         return spec;
     }
 

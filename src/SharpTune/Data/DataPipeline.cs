@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using SharpTune.Data.Generated;
 
 namespace SharpTune.Data;
 
@@ -172,6 +173,7 @@ public sealed class DataPipeline(DataConfig config, TokenizerContext? context, A
                 ["columns"] = new JsonObject(spec.Columns.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
                 ["query"] = spec.Query,
                 ["files"] = files,
+                ["generate"] = spec.Generate is { } g ? $"{g.Task}/{g.Rows}/{g.Seed}/v{GeneratedDataset.Version}" : null,
             });
         }
         var c = config.Cleaning;

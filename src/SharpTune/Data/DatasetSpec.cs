@@ -1,8 +1,13 @@
+using SharpTune.Data.Generated;
+
 namespace SharpTune.Data;
 
 /// <summary>One entry of a config's <c>datasets:</c> list, with its path resolved against the config file's folder.</summary>
 public sealed record DatasetSpec
 {
+    /// <summary><c>generate</c>: a built-in task generator that makes the records instead of files (then <see cref="Path"/> is its name).</summary>
+    public GeneratedDataset? Generate { get; init; }
+
     /// <summary><c>path</c>: a file, a folder (every file of a known type in it) or a glob such as <c>pages/*.html</c>, resolved to a full path.</summary>
     public required string Path { get; init; }
 

@@ -21,9 +21,11 @@ public static class RecordSources
     /// The files of <paramref name="spec"/>, sorted by path: the file itself; every readable file in a folder (and its
     /// subfolders); or the files a glob matches (<c>*</c> and <c>?</c> in the last part, <c>**/</c> before it for any depth).
     /// </summary>
+    /// A generated dataset has no files.
     /// <exception cref="SharpTuneException">Nothing matches.</exception>
     public static IReadOnlyList<string> Files(DatasetSpec spec)
     {
+        if (spec.Generate is not null) return [];
         string path = spec.Path;
         List<string> files;
         if (File.Exists(path)) files = [path];
@@ -57,6 +59,11 @@ public static class RecordSources
     /// <summary>Reads every record of dataset number <paramref name="dataset"/>, with its column renames applied.</summary>
     internal static IEnumerable<SourceRecord> Read(DatasetSpec spec, int dataset, BadRecordSink sink)
     {
+        if (spec.Generate is { } generated)
+        {
+            foreach (var record in generated.Records()) yield return record;
+            yield break;
+        }
         foreach (var file in Files(spec))
         {
             var kind = spec.Source ?? KindOf(file)

@@ -68,6 +68,40 @@ public static class ModelPresets
         return config;
     }
 
+    /// <summary>
+    /// Changes keys of a preset's config.json: each value is read as JSON (else taken as a string); head_dim follows
+    /// hidden_size / num_attention_heads when either changes and head_dim is not set itself.
+    /// </summary>
+    /// <param name="config">The config to change, in place.</param>
+    /// <param name="overrides">Key → value text.</param>
+    /// <param name="source">What the overrides came from, for errors (e.g. "--set", "config.yaml:4: overrides_of_model_config").</param>
+    /// <exception cref="SharpTuneException">A key is not in the config.</exception>
+    public static JsonObject WithOverrides(JsonObject config, IEnumerable<KeyValuePair<string, string>> overrides, string source)
+    {
+        var changed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, raw) in overrides)
+        {
+            if (!config.ContainsKey(key))
+                throw new SharpTuneException($"{source}: unknown config key '{key}' (keys: {string.Join(", ", config.Select(p => p.Key).Order())})");
+            JsonNode? value;
+            try
+            {
+                value = JsonNode.Parse(raw);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                value = JsonValue.Create(raw);
+            }
+            config[key] = value;
+            changed.Add(key);
+        }
+        if (!changed.Contains("head_dim") && (changed.Contains("hidden_size") || changed.Contains("num_attention_heads"))
+            && config["hidden_size"] is JsonValue h && h.TryGetValue(out long hidden)
+            && config["num_attention_heads"] is JsonValue n && n.TryGetValue(out long heads) && heads > 0)
+            config["head_dim"] = hidden / heads;
+        return config;
+    }
+
     private static JsonObject Shape(long vocab, long hidden, long intermediate, int layers, long heads, long kvHeads,
         long maxPositions, double ropeTheta, double eps, bool tie, long bos, long eos, long? pad) => new()
     {

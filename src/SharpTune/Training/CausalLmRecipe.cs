@@ -8,6 +8,7 @@ using SharpTune.IO;
 using SharpTune.Models;
 using SharpTune.Reporting;
 using SharpTune.Tokenization;
+using SharpTune.Tokenization.Templates;
 using SharpTune.Training.Checkpoints;
 using SharpTune.Training.Optimization;
 using static TorchSharp.torch;
@@ -34,6 +35,13 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         var store = new CheckpointStore(config.OutputDir);
         string? resumeFrom = resume ? store.Latest() : null;
         if (resume && resumeFrom is null) log($"no complete checkpoint in {store.Folder}; starting from the beginning");
+
+        // A fresh model's own tokenizer, learned from the run's text (deterministic, so a resumed run learns the same).
+        if (config.TrainTokenizer is { } learn)
+        {
+            var bpe = learn.Train(config.Data.Datasets, config.OutputDir);
+            log($"tokenizer: learned {bpe.Vocab.Count} tokens ({bpe.Merges.Count} merges) from {bpe.TrainingBytes:N0} bytes of training text");
+        }
 
         // The model and what of it trains.
         using var model = LoadModel(device);
@@ -164,6 +172,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         SaveModel(config.OutputDir, model, lora);
         if (!config.BaseModel.StartsWith("preset:", StringComparison.Ordinal))
             HfModelFolder.CopyCompanionFiles([config.BaseModel, .. config.Data.Tokenizer is { } t ? new[] { t } : []], config.OutputDir);
+        RecordChatTemplate(config.OutputDir);
         return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lora, device);
     }
 
@@ -186,7 +195,18 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         };
         const string prefix = "preset:";
         if (!config.BaseModel.StartsWith(prefix, StringComparison.Ordinal)) return HfModelFolder.Load(config.BaseModel, device, dtype);
-        var modelConfig = ModelConfig.FromJson(ModelPresets.Config(config.BaseModel[prefix.Length..], null), "base_model");
+        var json = ModelPresets.Config(config.BaseModel[prefix.Length..], null);
+        if (config.TrainTokenizer is not null)
+        {
+            // The vocabulary and special ids come from the learned tokenizer.
+            var tokenizer = TrainingData.LoadTokenizer(config.Data).Tokenizer;
+            json["vocab_size"] = tokenizer.VocabSize;
+            json["bos_token_id"] = tokenizer.BosId;
+            json["eos_token_id"] = tokenizer.EosId;
+            json["pad_token_id"] = tokenizer.PadId;
+        }
+        ModelPresets.WithOverrides(json, config.ModelConfigOverrides, $"{config.ConfigFile}: overrides_of_model_config");
+        var modelConfig = ModelConfig.FromJson(json, "base_model");
         var model = new LlamaForCausalLM(modelConfig, device, dtype);
         model.InitializeWeights(config.Seed);
         return model;
@@ -313,6 +333,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         var summary = new JsonObject
         {
             ["stage"] = config.Stage,
+            ["config_sha256"] = config.Fingerprint,
             ["method"] = config.Adapter.Kind.ToString().ToLowerInvariant(),
             ["device"] = device.ToString(),
             ["steps"] = state.GlobalStep,
@@ -339,6 +360,21 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         AtomicFile.WriteJson(Path.Combine(config.OutputDir, "summary.json"), summary);
         log($"saved {config.OutputDir}");
         return summary;
+    }
+
+    /// <summary>
+    /// After SFT, the output's tokenizer_config.json names the chat template the model was tuned with (as axolotl
+    /// saves it), so chat, eval and transformers' apply_chat_template format conversations the same way.
+    /// </summary>
+    private void RecordChatTemplate(string folder)
+    {
+        string file = Path.Combine(folder, TokenizerConfig.FileName);
+        if (config.Stage != "sft" || !File.Exists(file)) return;
+        if (TrainingData.LoadTokenizer(config.Data).Template.Template is not ChatTemplate template) return;
+        if (JsonNode.Parse(File.ReadAllText(file)) is not JsonObject json) return;
+        if (json["chat_template"] is JsonValue current && current.TryGetValue(out string? source) && source == template.Source) return;
+        json["chat_template"] = template.Source;
+        AtomicFile.WriteJson(file, json);
     }
 
     private string? TrySample(LlamaForCausalLM model, string prompt)

@@ -14,12 +14,24 @@ public sealed record TrainConfig
 {
     /// <summary>The config file.</summary>
     public required string ConfigFile { get; init; }
+
+    /// <summary>A SHA-256 of the config file and the overrides: summary.json records it, so a finished run can tell whether it still matches its config.</summary>
+    public string Fingerprint { get; init; } = "";
     /// <summary>The data settings (datasets, sequence_len, packing, validation split, template, cleaning).</summary>
     public required DataConfig Data { get; init; }
     /// <summary>The tuning method: full (no <c>adapter</c>), <c>adapter: lora</c> or <c>adapter: freeze</c>.</summary>
     public required AdapterSettings Adapter { get; init; }
     /// <summary><c>base_model</c>: an HF model folder, or <c>preset:NAME</c> to start from a fresh model.</summary>
     public required string BaseModel { get; init; }
+    /// <summary>When <c>base_model</c> is <c>run:OTHER.yaml</c>: that config, whose output is the base model (trained first when missing or stale).</summary>
+    public string? BaseRun { get; init; }
+
+    /// <summary><c>train_tokenizer</c>: learn a tokenizer from the text datasets before pretraining a preset from scratch.</summary>
+    public TokenizerTraining? TrainTokenizer { get; init; }
+
+    /// <summary><c>overrides_of_model_config</c>: config.json keys changed in a <c>preset:</c> model, e.g. <c>{hidden_size: 128}</c>.</summary>
+    public IReadOnlyDictionary<string, string> ModelConfigOverrides { get; init; } = new Dictionary<string, string>();
+
     /// <summary><c>output_dir</c>.</summary>
     public required string OutputDir { get; init; }
     /// <summary><c>stage</c>: pretrain or sft (by default pretrain when every dataset is text, else sft).</summary>
@@ -84,6 +96,7 @@ public sealed record TrainConfig
         "warmup_steps", "warmup_ratio", "optimizer", "adam_beta1", "adam_beta2", "adam_epsilon", "sgd_momentum", "weight_decay",
         "max_grad_norm", "bf16", "gradient_checkpointing", "logging_steps", "eval_steps", "save_steps", "save_total_limit",
         "early_stopping_patience", "early_stopping_threshold", "device", "sample_prompt",
+        "train_tokenizer", "overrides_of_model_config",
     ];
 
     /// <summary>Reads and checks the config at <paramref name="path"/> with <paramref name="overrides"/> (<c>key=value</c>) applied.</summary>
@@ -115,10 +128,25 @@ public sealed record TrainConfig
             return v >= 0 && double.IsFinite(v) ? v : throw root.Error(key, $"must be a number ≥ 0, got {v}");
         }
 
+        bool fromPreset = baseModel.StartsWith("preset:", StringComparison.Ordinal);
+        var trainTokenizer = root.Section("train_tokenizer") is { } tt ? TokenizerTraining.Read(tt) : null;
+        if (trainTokenizer is not null && !fromPreset)
+            throw root.Error("train_tokenizer", "a tokenizer is learned only for a fresh model (base_model: preset:NAME); a model folder brings its own");
+        if (trainTokenizer is not null && data.Tokenizer is not null)
+            throw root.Error("train_tokenizer", "give tokenizer (a folder) or train_tokenizer, not both");
+        var modelOverrides = root.StringMap("overrides_of_model_config");
+        if (modelOverrides.Count > 0 && !fromPreset)
+            throw root.Error("overrides_of_model_config", "only a fresh model (base_model: preset:NAME) can change its shape");
+
         var config = new TrainConfig
         {
             ConfigFile = path,
-            Data = data,
+            Fingerprint = FingerprintOf(path, overrides),
+            // A learned tokenizer is written to output_dir, and the data is tokenized with it from there.
+            Data = trainTokenizer is null ? data : data with { Tokenizer = outputDir },
+            BaseRun = data.BaseRun,
+            TrainTokenizer = trainTokenizer,
+            ModelConfigOverrides = modelOverrides,
             Adapter = adapter,
             BaseModel = baseModel,
             OutputDir = outputDir,
@@ -173,5 +201,13 @@ public sealed record TrainConfig
         if (stage == "pretrain" && !allText)
             throw root.Error("stage", "pretrain takes text datasets; chat and instruction data are for sft");
         return config;
+    }
+
+    private static string FingerprintOf(string path, IEnumerable<string>? overrides)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(File.ReadAllBytes(path));
+        foreach (var o in overrides ?? []) hash.AppendData(System.Text.Encoding.UTF8.GetBytes("\n--set " + o));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

@@ -1,0 +1,67 @@
+using SharpTune.Config;
+using SharpTune.Data;
+using SharpTune.Tokenization.Training;
+
+namespace SharpTune.Training;
+
+/// <summary>
+/// <c>train_tokenizer:</c> — when pretraining a fresh model (<c>base_model: preset:NAME</c>), first learn a byte-level
+/// BPE tokenizer from the run's own text datasets and give the model its vocabulary. The tokenizer files are written
+/// to output_dir, so the trained model folder carries them.
+/// </summary>
+public sealed record TokenizerTraining
+{
+    /// <summary><c>vocab_size</c>: the vocabulary to reach, counting special and byte tokens.</summary>
+    public required int VocabSize { get; init; }
+
+    /// <summary><c>min_frequency</c>: merge only pairs seen this often (default 2).</summary>
+    public long MinFrequency { get; init; } = 2;
+
+    /// <summary><c>bos_token</c>, <c>eos_token</c>, <c>pad_token</c> (defaults &lt;s&gt;, &lt;/s&gt;, &lt;pad&gt;).</summary>
+    public string BosToken { get; init; } = "<s>";
+
+    /// <summary>The end-of-sequence token.</summary>
+    public string EosToken { get; init; } = "</s>";
+
+    /// <summary>The padding token.</summary>
+    public string PadToken { get; init; } = "<pad>";
+
+    /// <summary><c>special_tokens</c>: more special tokens (default chatml's &lt;|im_start|&gt; and &lt;|im_end|&gt;, so the model can be chat-tuned later).</summary>
+    public IReadOnlyList<string> SpecialTokens { get; init; } = ["<|im_start|>", "<|im_end|>"];
+
+    /// <summary>Reads the <c>train_tokenizer:</c> section.</summary>
+    public static TokenizerTraining Read(YamlSection s)
+    {
+        long vocab = s.OptionalLong("vocab_size") ?? throw s.Error("vocab_size", "required key 'vocab_size' is missing (e.g. 1024)");
+        var settings = new TokenizerTraining
+        {
+            VocabSize = vocab is >= 260 and <= 1 << 20 ? (int)vocab : throw s.Error("vocab_size", $"must be between 260 and {1 << 20}, got {vocab}"),
+            MinFrequency = s.Long("min_frequency", 2) is >= 1 and var f ? f : throw s.Error("min_frequency", "must be at least 1"),
+            BosToken = s.String("bos_token") ?? "<s>",
+            EosToken = s.String("eos_token") ?? "</s>",
+            PadToken = s.String("pad_token") ?? "<pad>",
+            SpecialTokens = s.Has("special_tokens") ? s.StringList("special_tokens") : ["<|im_start|>", "<|im_end|>"],
+        };
+        s.RejectUnknownKeys();
+        return settings;
+    }
+
+    /// <summary>Learns the tokenizer from the files of <paramref name="datasets"/> and writes tokenizer.json and tokenizer_config.json to <paramref name="folder"/>.</summary>
+    public TrainedBpe Train(IEnumerable<DatasetSpec> datasets, string folder)
+    {
+        var specials = new List<string> { BosToken, EosToken, PadToken };
+        specials.AddRange(SpecialTokens.Where(t => !specials.Contains(t)));
+        var trainer = new BpeTrainer(new BpeTrainerOptions { VocabSize = VocabSize, MinFrequency = MinFrequency, SpecialTokens = specials });
+        foreach (var spec in datasets)
+        {
+            if (spec.Generate is not null) throw new SharpTuneException($"{spec.ConfigPosition}: train_tokenizer learns from files; a generated dataset has none");
+            foreach (var file in RecordSources.Files(spec))
+                foreach (var text in TrainingTextReader.ReadDocuments(file, specials))
+                    trainer.AddText(text);
+        }
+        if (trainer.PieceCount == 0) throw new SharpTuneException("train_tokenizer: the datasets hold no text to learn from");
+        var model = trainer.Train();
+        BpeTokenizerFiles.Write(folder, model, new BpeTokenizerFileOptions { BosToken = BosToken, EosToken = EosToken, PadToken = PadToken });
+        return model;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+
+namespace SharpTune.Training;
+
+/// <summary>
+/// Runs a config, first training the run it builds on when <c>base_model: run:OTHER.yaml</c> names one whose output
+/// is missing or was made by a different version of that config — so each example stands alone, and a base that is
+/// already trained is reused rather than trained again.
+/// </summary>
+public static class TrainingRuns
+{
+    /// <summary>Trains <paramref name="configFile"/> (with <paramref name="overrides"/>) and what it builds on; returns its summary.json content.</summary>
+    /// <param name="configFile">The YAML run config.</param>
+    /// <param name="overrides"><c>key=value</c> overrides of this config (not of the runs it builds on).</param>
+    /// <param name="resume">Continue each unfinished run from its newest complete checkpoint.</param>
+    /// <param name="log">Where progress lines go.</param>
+    /// <param name="progress">Per-step progress of whichever run is training.</param>
+    public static JsonObject Train(string configFile, IReadOnlyList<string> overrides, bool resume, Action<string> log, IProgress<TrainingProgress>? progress = null) =>
+        Train(configFile, overrides, resume, log, progress, []);
+
+    /// <summary>Whether <paramref name="config"/>'s output is a finished run of this very config (its summary.json carries the config's fingerprint).</summary>
+    public static bool IsFinished(TrainConfig config)
+    {
+        string summary = Path.Combine(config.OutputDir, "summary.json");
+        if (!File.Exists(summary)) return false;
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(summary))?["config_sha256"]?.GetValue<string>() == config.Fingerprint;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or IOException)
+        {
+            return false;
+        }
+    }
+
+    private static JsonObject Train(string configFile, IReadOnlyList<string> overrides, bool resume, Action<string> log, IProgress<TrainingProgress>? progress, List<string> chain)
+    {
+        string full = Path.GetFullPath(configFile);
+        if (chain.Contains(full)) throw new SharpTuneException($"{configFile}: base_model: run: goes round in a circle ({string.Join(" → ", chain.Append(full))})");
+        chain.Add(full);
+        var config = TrainConfig.Load(configFile, overrides);
+        if (config.BaseRun is { } baseRun)
+        {
+            var baseConfig = TrainConfig.Load(baseRun);
+            if (IsFinished(baseConfig))
+                log($"base model: {baseConfig.OutputDir}, already trained by {baseRun}");
+            else
+            {
+                log($"base model: training {baseRun} first (its output {baseConfig.OutputDir} is {(Directory.Exists(baseConfig.OutputDir) ? "unfinished or from another version of it" : "not there yet")})");
+                Train(baseRun, [], resume, log, progress, chain);
+                log($"base model ready; now {configFile}");
+            }
+        }
+        return new CausalLmRecipe(config, log, progress).Run(resume);
+    }
+}
