@@ -24,7 +24,7 @@ internal static class EvalCommand
         };
         var adapter = new Option<string?>("--adapter") { Description = "a peft LoRA adapter folder to apply (merged into the weights after loading)" };
         var dataset = new Option<string>("--dataset") { Description = "the data: a file (jsonl, json, csv, parquet, txt, html), a folder or a glob", Required = true };
-        var type = new Option<string?>("--type") { Description = $"the dataset type ({DatasetTypes.Names}; default: told from the first record)" };
+        var type = new Option<string?>("--type") { Description = "the dataset type: alpaca, sharegpt, messages (or chat_template), completion or text (default: told from the first record)" };
         var chatTemplate = new Option<string>("--chat-template")
         {
             Description = "chat template for conversations: tokenizer_default (the model's own, else chatml) or a built-in name",
