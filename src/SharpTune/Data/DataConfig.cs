@@ -8,6 +8,8 @@ namespace SharpTune.Data;
 /// cleaned, truncated, packed, split and cached. A training config embeds these keys beside its own:
 /// <see cref="Read(YamlConfigFile)"/> reads only the keys in <see cref="Keys"/> (marking them read), so the trainer
 /// reads its own keys afterwards and then calls <see cref="YamlConfigFile.RejectUnknownKeys"/> for the union.
+/// Commands that take data without a config (<c>sharptune eval</c>) build the record in code with an initializer;
+/// the defaults are the YAML defaults, with no cleaning and, unless <see cref="PreparedPath"/> is set, no cache.
 /// </summary>
 public sealed record DataConfig
 {
@@ -57,8 +59,9 @@ public sealed record DataConfig
     /// <summary><c>chat_template</c>: a built-in name (chatml, llama3, alpaca, vicuna, …) or <c>tokenizer_default</c> (the default: the tokenizer's own, else chatml).</summary>
     public string ChatTemplate { get; init; } = "tokenizer_default";
 
-    /// <summary><c>dataset_prepared_path</c>: the folder of the tokenized cache. Default <c>output_dir/prepared</c>, else <c>.sharptune/prepared</c> beside the config.</summary>
-    public required string PreparedPath { get; init; }
+    /// <summary><c>dataset_prepared_path</c>: the folder of the tokenized cache. Default <c>output_dir/prepared</c>, else
+    /// <c>.sharptune/prepared</c> beside the config; null (settings built in code) for no cache.</summary>
+    public string? PreparedPath { get; init; }
 
     /// <summary><c>skip_bad_records</c>: skip malformed records (each counted and listed in the report) instead of failing. Default false.</summary>
     public bool SkipBadRecords { get; init; }
@@ -157,17 +160,9 @@ public sealed record DataConfig
     {
         if (s.Has("generate")) return ReadGenerated(s, seed);
         string path = s.RequiredString("path");
-        string typeName = s.String("type") ?? throw s.Error("type", "required key 'type' is missing (alpaca, sharegpt, messages, chat_template, completion, text or preference)");
-        var format = typeName switch
-        {
-            "alpaca" => DatasetFormat.Alpaca,
-            "sharegpt" => DatasetFormat.ShareGpt,
-            "messages" or "chat_template" => DatasetFormat.Messages,
-            "completion" => DatasetFormat.Completion,
-            "text" or "pretrain" => DatasetFormat.Text,
-            "preference" => DatasetFormat.Preference,
-            _ => throw s.Error("type", $"unknown dataset type '{typeName}' (known: alpaca, sharegpt, messages, chat_template, completion, text, preference)"),
-        };
+        string typeName = s.String("type") ?? throw s.Error("type", $"required key 'type' is missing ({DatasetTypes.Names})");
+        var format = DatasetTypes.Parse(typeName)
+            ?? throw s.Error("type", $"unknown dataset type '{typeName}' (known: {DatasetTypes.Names})");
         SourceKind? source = s.String("ds_type") switch
         {
             null => null,

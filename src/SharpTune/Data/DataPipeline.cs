@@ -21,13 +21,13 @@ public sealed class DataPipeline(DataConfig config, TokenizerContext? context, A
     private const int PipelineVersion = 1;
 
     /// <summary>Prepares the tokenized dataset, from the cache when a valid one exists for the same inputs.</summary>
-    /// <param name="useCache">Whether to read and write the cache.</param>
+    /// <param name="useCache">Whether to read and write the cache (there is none when <see cref="DataConfig.PreparedPath"/> is null).</param>
     /// <exception cref="SharpTuneException">A file or record is bad (and <c>skip_bad_records</c> is off), or a setting cannot be met.</exception>
     public PreparedDataset Prepare(bool useCache = true)
     {
         var tokens = context ?? throw new SharpTuneException("the data pipeline needs a tokenizer: set base_model or tokenizer");
         string? cacheFile = null, cacheNote = "miss";
-        if (useCache)
+        if (useCache && config.PreparedPath is not null)
         {
             cacheFile = PreparedDatasetCache.FileFor(config.PreparedPath, CacheKey());
             if (PreparedDatasetCache.TryLoad(cacheFile, out string? problem) is { } cached)
