@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace SharpTune.Tests.Training;
 
+[Collection(SeededRuns.Name)]
 public sealed class CausalLmRecipeTests
 {
     private const string Text = "the boat came home before dark. the sea was calm and the keeper lit the lamp. ";
