@@ -20,7 +20,7 @@ internal static class TrainCommand
         command.SetAction(result => CommandRunner.Run(() =>
         {
             var settings = TrainConfig.Load(result.GetValue(config)!, result.GetValue(set) ?? []);
-            new CausalLmRecipe(settings, Console.WriteLine).Run(result.GetValue(resume));
+            TrainingProgressBar.Run((log, progress) => new CausalLmRecipe(settings, log, progress).Run(result.GetValue(resume)));
         }));
         return command;
     }
