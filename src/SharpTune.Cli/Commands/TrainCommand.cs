@@ -19,7 +19,8 @@ internal static class TrainCommand
         var command = new Command("train", "Pretrain or fine-tune (full, freeze or LoRA) as a YAML config describes.") { config, set, resume };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            TrainingRuns.Train(result.GetValue(config)!, result.GetValue(set) ?? [], result.GetValue(resume), Console.WriteLine);
+            TrainingProgressBar.Run((log, progress) =>
+                TrainingRuns.Train(result.GetValue(config)!, result.GetValue(set) ?? [], result.GetValue(resume), log, progress));
         }));
         return command;
     }
