@@ -6,6 +6,7 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     TrainCommand.Create(),
     InitModelCommand.Create(),
     GenerateCommand.Create(),
+    ChatCommand.Create(),
     MergeCommand.Create(),
     InfoCommand.Create(),
     TokenizerCommand.Create(),
