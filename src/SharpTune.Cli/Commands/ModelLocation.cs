@@ -17,7 +17,7 @@ internal sealed record ModelLocation(string ModelFolder, string? AdapterFolder, 
     /// <summary>Resolves the --model and --adapter values.</summary>
     public static ModelLocation Resolve(string model, string? adapter)
     {
-        if (!Directory.Exists(model)) throw new SharpTuneException($"--model: folder not found: {model}");
+        if (!Directory.Exists(model)) throw new SharpTuneException($"{model}: model folder not found");
         if (SharpTune.Adapters.AdapterFolder.IsAdapter(model))
         {
             if (adapter is not null) throw new SharpTuneException($"--model {model} is an adapter folder; give its base model as --model to use --adapter {adapter}");

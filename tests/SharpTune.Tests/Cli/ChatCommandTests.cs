@@ -123,7 +123,7 @@ public sealed class ChatCommandTests
 
         var missing = CliProcess.Run("chat", "--model", dir.File("nope"), "--message", "hi");
         Assert.Equal(1, missing.ExitCode);
-        Assert.Equal($"error: --model: folder not found: {dir.File("nope")}\n", missing.Stderr);
+        Assert.Equal($"error: {dir.File("nope")}: model folder not found\n", missing.Stderr);
 
         var noBase = CliProcess.Run("chat", "--model", adapterFolder, "--message", "hi");
         Assert.Equal(1, noBase.ExitCode);
