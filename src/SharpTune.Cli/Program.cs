@@ -7,6 +7,7 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     InitModelCommand.Create(),
     GenerateCommand.Create(),
     EvalCommand.Create(),
+    ChatCommand.Create(),
     MergeCommand.Create(),
     InfoCommand.Create(),
     TokenizerCommand.Create(),

@@ -26,6 +26,17 @@ internal static class CommonOptions
         Required = true,
     };
 
+    public static Option<string> ModelOrAdapter() => new("--model")
+    {
+        Description = "an HF model folder (config.json + model.safetensors or shards), or a peft LoRA adapter folder whose adapter_config.json names its base model folder",
+        Required = true,
+    };
+
+    public static Option<string?> Adapter() => new("--adapter")
+    {
+        Description = "a peft LoRA adapter folder to apply (merged into the weights after loading)",
+    };
+
     public static (Device Device, ScalarType Dtype) Resolve(string device, string dtype)
     {
         var dev = ComputeDevice.Resolve(device, "--device");
