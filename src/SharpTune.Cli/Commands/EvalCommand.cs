@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using SharpTune;
-using SharpTune.Adapters;
 using SharpTune.Data;
 using SharpTune.IO;
 using SharpTune.Models;
@@ -44,7 +43,9 @@ internal static class EvalCommand
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            var (baseFolder, adapterFolder) = Folders(result.GetValue(model)!, result.GetValue(adapter));
+            var location = Locate(result.GetValue(model)!, result.GetValue(adapter));
+            string baseFolder = location.ModelFolder;
+            string? adapterFolder = location.AdapterFolder;
             var modelConfig = HfModelFolder.LoadConfig(baseFolder);
             int length = result.GetValue(sequenceLen) ?? (int)Math.Min(2048, modelConfig.MaxPositionEmbeddings);
             if (length is < 2 or > 1 << 24) throw new SharpTuneException($"--sequence-len: must be between 2 and {1 << 24}, got {length}");
@@ -62,7 +63,7 @@ internal static class EvalCommand
                 SkipBadRecords = result.GetValue(skipBad),
                 BaseModel = baseFolder,
                 // Trainers save the tokenizer (and the chat template it was trained with) beside the adapter.
-                Tokenizer = adapterFolder is not null && File.Exists(Path.Combine(adapterFolder, "tokenizer.json")) ? adapterFolder : null,
+                Tokenizer = location.TokenizerFolder,
             };
             var data = new DataPipeline(settings, TrainingData.LoadTokenizer(settings), Console.Error.WriteLine).Prepare(useCache: false);
             var report = data.Report;
@@ -74,8 +75,7 @@ internal static class EvalCommand
                 throw new SharpTuneException($"{dataPath}: the tokenizer produced token id {largest}, outside the model's vocabulary of {modelConfig.VocabSize}");
 
             var (dev, dt) = CommonOptions.Resolve(result.GetValue(device)!, result.GetValue(dtype)!);
-            using var lm = HfModelFolder.Load(baseFolder, dev, dt);
-            if (adapterFolder is not null) LoraModel.Load(lm, adapterFolder).MergeAndUnload();
+            using var lm = location.Load(dev, dt);
             var scores = CausalLmEvaluator.Evaluate(lm, data.Train, data.Collator, batch, dev);
 
             Console.WriteLine($"model            {baseFolder}{(adapterFolder is null ? "" : $" + adapter {adapterFolder}")}");
@@ -109,15 +109,12 @@ internal static class EvalCommand
         return command;
     }
 
-    /// <summary>The base model folder and the adapter folder (if any): <paramref name="model"/> may itself be an adapter folder.</summary>
-    private static (string Base, string? Adapter) Folders(string model, string? adapter)
+    /// <summary>The model, adapter and tokenizer folders (<paramref name="model"/> may itself be an adapter folder), each option's folder checked first.</summary>
+    private static ModelLocation Locate(string model, string? adapter)
     {
         if (!Directory.Exists(model)) throw new SharpTuneException($"--model: folder not found: {model}");
         if (adapter is not null && !Directory.Exists(adapter)) throw new SharpTuneException($"--adapter: folder not found: {adapter}");
-        if (!AdapterBase.IsAdapterFolder(model)) return (model, adapter);
-        if (adapter is not null)
-            throw new SharpTuneException($"--model: {model} is an adapter folder; give the base model with --model and the adapter with --adapter, or the adapter alone with --model");
-        return (AdapterBase.Resolve(model), model);
+        return ModelLocation.Resolve(model, adapter);
     }
 
     /// <summary>The dataset entry for <paramref name="path"/>: its type by name, or told from its first record.</summary>

@@ -129,6 +129,9 @@ public sealed record DataConfig
             return System.IO.Path.GetFullPath(System.IO.Path.Combine(other.Folder, dir));
         }
 
+        string? baseModel = root.String("base_model");
+        string? baseRun = baseModel is null ? null : RunConfig(baseModel);
+
         var config = new DataConfig
         {
             ConfigFile = yaml.Path,
@@ -148,8 +151,8 @@ public sealed record DataConfig
                 var other => throw root.Error("excess_length_strategy", $"expected drop or truncate, got '{other}'"),
             },
             Cleaning = root.Section("cleaning") is { } c ? ReadCleaning(c) : CleaningConfig.Off,
-            BaseModel = root.String("base_model") is { } b ? (RunConfig(b) is { } run ? OutputDirOf(run) : Resolve(b)) : null,
-            BaseRun = root.String("base_model") is { } r ? RunConfig(r) : null,
+            BaseModel = baseModel is null ? null : baseRun is null ? Resolve(baseModel) : OutputDirOf(baseRun),
+            BaseRun = baseRun,
             Tokenizer = root.String("tokenizer") is { } t ? Resolve(t) : null,
             OutputDir = outputDir,
         };

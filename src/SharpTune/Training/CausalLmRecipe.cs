@@ -26,6 +26,11 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     private const string OptimizerFile = "optimizer.safetensors";
     private const string RngFile = "rng_state.safetensors";
 
+    /// <summary>The run's tokenizer and chat template, loaded once when first needed (after train_tokenizer wrote it).</summary>
+    private TokenizerContext? tokenizer;
+
+    private TokenizerContext Tokenizer => tokenizer ??= TrainingData.LoadTokenizer(config.Data);
+
     /// <summary>Runs the training; with <paramref name="resume"/>, continues from the newest complete checkpoint. Returns summary.json's content.</summary>
     public JsonObject Run(bool resume = false)
     {
@@ -52,7 +57,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         log($"{Describe()} on {device}: {TrainableParameterCount.Of(model)}");
 
         // The data.
-        var data = TrainingData.Prepare(config.Data, log);
+        var data = new DataPipeline(config.Data, Tokenizer, log).Prepare();
         if (data.Train.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: no training samples are left after preparing the data (see `sharptune data inspect`)");
         long microPerEpoch = (data.Train.Count + config.MicroBatchSize - 1) / config.MicroBatchSize;
         long stepsPerEpoch = (microPerEpoch + config.GradientAccumulationSteps - 1) / config.GradientAccumulationSteps;
@@ -199,11 +204,11 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         if (config.TrainTokenizer is not null)
         {
             // The vocabulary and special ids come from the learned tokenizer.
-            var tokenizer = TrainingData.LoadTokenizer(config.Data).Tokenizer;
-            json["vocab_size"] = tokenizer.VocabSize;
-            json["bos_token_id"] = tokenizer.BosId;
-            json["eos_token_id"] = tokenizer.EosId;
-            json["pad_token_id"] = tokenizer.PadId;
+            var learned = Tokenizer.Tokenizer;
+            json["vocab_size"] = learned.VocabSize;
+            json["bos_token_id"] = learned.BosId;
+            json["eos_token_id"] = learned.EosId;
+            json["pad_token_id"] = learned.PadId;
         }
         ModelPresets.WithOverrides(json, config.ModelConfigOverrides, $"{config.ConfigFile}: overrides_of_model_config");
         var modelConfig = ModelConfig.FromJson(json, "base_model");
@@ -370,7 +375,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     {
         string file = Path.Combine(folder, TokenizerConfig.FileName);
         if (config.Stage != "sft" || !File.Exists(file)) return;
-        if (TrainingData.LoadTokenizer(config.Data).Template.Template is not ChatTemplate template) return;
+        if (Tokenizer.Template.Template is not ChatTemplate template) return;
         if (JsonNode.Parse(File.ReadAllText(file)) is not JsonObject json) return;
         if (json["chat_template"] is JsonValue current && current.TryGetValue(out string? source) && source == template.Source) return;
         json["chat_template"] = template.Source;
@@ -379,11 +384,11 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
     private string? TrySample(LlamaForCausalLM model, string prompt)
     {
-        var tokenizer = TrainingData.LoadTokenizer(config.Data).Tokenizer;
+        var encoder = Tokenizer.Tokenizer;
         model.eval();
-        var ids = new TextGenerator(model).Generate(tokenizer.Encode(prompt),
+        var ids = new TextGenerator(model).Generate(encoder.Encode(prompt),
             new GenerationOptions { MaxNewTokens = 80, StopIds = model.Config.EosTokenIds.ToHashSet() });
-        string sample = prompt + tokenizer.Decode(ids);
+        string sample = prompt + encoder.Decode(ids);
         log($"sample: {sample}");
         return sample;
     }

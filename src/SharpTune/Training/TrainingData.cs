@@ -7,17 +7,13 @@ namespace SharpTune.Training;
 
 /// <summary>
 /// Connects a run config's data settings to the model side: finds the tokenizer (<c>tokenizer:</c>, else
-/// <c>base_model</c>: a model folder, or <c>preset:NAME</c>) and the chat template, and runs the data pipeline.
+/// <c>base_model</c>: a model folder, or <c>preset:NAME</c>) and the chat template the data pipeline needs.
 /// </summary>
 public static class TrainingData
 {
     /// <summary>The files of a tokenizer folder whose contents change what it produces (hashed into the cache key).</summary>
     private static readonly string[] TokenizerFiles =
         ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "tokenizer.model", "vocab.json", "merges.txt", "chat_template.jinja", "chat_template.json"];
-
-    /// <summary>Prepares the tokenized dataset <paramref name="config"/> describes (from the cache when valid).</summary>
-    public static PreparedDataset Prepare(DataConfig config, Action<string>? log = null) =>
-        new DataPipeline(config, LoadTokenizer(config), log).Prepare();
 
     /// <summary>The tokenizer, its fingerprint and the chat template for <paramref name="config"/>.</summary>
     /// <exception cref="SharpTuneException">Neither <c>tokenizer</c> nor <c>base_model</c> is set, or they do not name a usable tokenizer.</exception>

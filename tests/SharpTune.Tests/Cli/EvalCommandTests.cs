@@ -206,7 +206,7 @@ public sealed class EvalCommandTests
         Fails($"{dir.File("alpaca.jsonl")}: no row can be scored (1 read, exceeds_sequence_len 1; --sequence-len 8)",
             "--model", modelFolder, "--dataset", dir.File("alpaca.jsonl"), "--sequence-len", "8");
         Fails($"{dir.File("alpaca.jsonl")}:1: field 'text'", "--model", modelFolder, "--dataset", dir.File("alpaca.jsonl"), "--type", "text");
-        Fails($"{Path.Combine(orphan, "adapter_config.json")}: base_model_name_or_path 'no-such-base' is not a local folder", "--model", orphan, "--dataset", dir.File("alpaca.jsonl"));
+        Fails($"{Path.Combine(orphan, "adapter_config.json")}: base model 'no-such-base' (base_model_name_or_path) not found as a folder", "--model", orphan, "--dataset", dir.File("alpaca.jsonl"));
         Fails("--batch-size: must be at least 1", "--model", modelFolder, "--dataset", dir.File("alpaca.jsonl"), "--batch-size", "0");
     }
 }
