@@ -1,6 +1,7 @@
 using System.Globalization;
 using SharpTune.Config;
 using SharpTune.Models;
+using SharpTune.Quantization;
 
 namespace SharpTune.Adapters;
 
@@ -9,7 +10,8 @@ namespace SharpTune.Adapters;
 /// <c>lora_alpha</c>, <c>lora_dropout</c>, <c>lora_target_modules</c>, <c>lora_target_linear</c>,
 /// <c>lora_modules_to_save</c>, <c>peft_use_rslora</c>, <c>peft_layers_to_transform</c>, <c>peft_layers_pattern</c>,
 /// <c>peft_init_lora_weights</c>, <c>lora_model_dir</c>) and LLaMA-Factory's for freeze tuning (<c>adapter: freeze</c>,
-/// <c>freeze_trainable_layers</c>, <c>freeze_trainable_modules</c>, <c>freeze_extra_modules</c>).
+/// <c>freeze_trainable_layers</c>, <c>freeze_trainable_modules</c>, <c>freeze_extra_modules</c>). <c>adapter: qlora</c>
+/// (axolotl's spelling) is LoRA on a 4-bit base; the base's quantization keys are <see cref="QuantizationConfig"/>'s.
 /// </summary>
 public sealed record AdapterSettings
 {
@@ -34,6 +36,18 @@ public sealed record AdapterSettings
     /// <summary>The freeze settings when <see cref="Kind"/> is <see cref="AdapterKind.Freeze"/>.</summary>
     public FreezeConfig? Freeze { get; init; }
 
+    /// <summary>How the frozen base weights are quantized (<c>adapter: qlora</c>, <c>load_in_4bit</c>, <c>load_in_8bit</c>); null for full precision.</summary>
+    public QuantizationConfig? Quantization { get; init; }
+
+    /// <summary>The method's name as users write it: full, freeze, lora, or qlora (LoRA on a 4-bit base).</summary>
+    public string Method => Kind switch
+    {
+        AdapterKind.Lora when Quantization is { Is4Bit: true } => "qlora",
+        AdapterKind.Lora => "lora",
+        AdapterKind.Freeze => "freeze",
+        _ => "full",
+    };
+
     /// <summary>
     /// Reads the adapter keys of <paramref name="config"/>'s top level (marking them read); <c>lora_model_dir</c>
     /// resolves against the config file's folder.
@@ -54,14 +68,18 @@ public sealed record AdapterSettings
     {
         ArgumentNullException.ThrowIfNull(yaml);
         string? adapter = yaml.String("adapter");
-        var kind = adapter?.Trim().ToLowerInvariant() switch
+        string name = adapter?.Trim().ToLowerInvariant() ?? "";
+        var kind = name switch
         {
-            null or "" or "full" => AdapterKind.None,
-            "lora" => AdapterKind.Lora,
+            "" or "full" => AdapterKind.None,
+            "lora" or "qlora" => AdapterKind.Lora,
             "freeze" => AdapterKind.Freeze,
-            "qlora" => throw yaml.Error("adapter", "qlora is not supported yet (use lora)"),
-            _ => throw yaml.Error("adapter", $"unknown adapter '{adapter}' (use lora, freeze or full; leaving it out means full)"),
+            _ => throw yaml.Error("adapter", $"unknown adapter '{adapter}' (use lora, qlora, freeze or full; leaving it out means full)"),
         };
+        var quantization = QuantizationConfig.FromYaml(yaml, implied4Bit: name == "qlora");
+        if (quantization is not null && kind != AdapterKind.Lora)
+            throw yaml.Error(quantization.Is4Bit ? "load_in_4bit" : "load_in_8bit",
+                "quantized base weights are frozen, so only an adapter trains on them: use adapter: qlora (or lora)");
         foreach (var key in LoraKeys.Where(yaml.Has))
             if (kind != AdapterKind.Lora) throw yaml.Error(key, "is a LoRA setting, but adapter is not lora");
         foreach (var key in FreezeKeys.Where(yaml.Has))
@@ -69,7 +87,7 @@ public sealed record AdapterSettings
 
         return kind switch
         {
-            AdapterKind.Lora => ReadLora(yaml, resolvePath),
+            AdapterKind.Lora => ReadLora(yaml, resolvePath) with { Quantization = quantization },
             AdapterKind.Freeze => new AdapterSettings { Kind = kind, Freeze = ReadFreeze(yaml) },
             _ => new AdapterSettings(),
         };

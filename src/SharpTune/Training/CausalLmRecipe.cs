@@ -34,6 +34,8 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     /// <summary>Runs the training; with <paramref name="resume"/>, continues from the newest complete checkpoint. Returns summary.json's content.</summary>
     public JsonObject Run(bool resume = false)
     {
+        if (config.Adapter.Quantization is not null)
+            throw new SharpTuneException($"{config.ConfigFile}: quantized base weights (adapter: qlora, load_in_4bit, load_in_8bit) are not implemented yet");
         var device = ComputeDevice.Resolve(config.Device, "device");
         manual_seed(config.Seed);
         Directory.CreateDirectory(config.OutputDir);
@@ -183,7 +185,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
     private string Describe() => config.Adapter.Kind switch
     {
-        AdapterKind.Lora => $"{config.Stage} with LoRA (r={config.Adapter.Lora!.R}, alpha={config.Adapter.Lora.Alpha})",
+        AdapterKind.Lora => $"{config.Stage} with {(config.Adapter.Method == "qlora" ? "QLoRA" : "LoRA")} (r={config.Adapter.Lora!.R}, alpha={config.Adapter.Lora.Alpha})",
         AdapterKind.Freeze => $"{config.Stage} with freeze tuning",
         _ => $"{config.Stage}, full fine-tuning",
     };
@@ -339,7 +341,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             ["stage"] = config.Stage,
             ["config_sha256"] = config.Fingerprint,
-            ["method"] = config.Adapter.Kind.ToString().ToLowerInvariant(),
+            ["method"] = config.Adapter.Method,
             ["device"] = device.ToString(),
             ["steps"] = state.GlobalStep,
             ["epochs"] = state.EpochsDone + (double)state.MicroBatchesIntoEpoch / Math.Max(1, (data.Train.Count + config.MicroBatchSize - 1) / config.MicroBatchSize),

@@ -1,5 +1,6 @@
 using SharpTune.Adapters;
 using SharpTune.Config;
+using SharpTune.Quantization;
 using SharpTune.Tests.Models;
 
 namespace SharpTune.Tests.Adapters;
@@ -82,11 +83,40 @@ public sealed class AdapterSettingsTests
         Assert.Equal(AdapterKind.None, Read(dir, "adapter: ''\n").Kind);
     }
 
+    [Fact]
+    public void Qlora_is_lora_on_a_4bit_base_with_bitsandbytes_key_names()
+    {
+        using var dir = new TempFolder();
+        var plain = Read(dir, "adapter: qlora\nlora_r: 4\n");
+        Assert.Equal((AdapterKind.Lora, "qlora", 4), (plain.Kind, plain.Method, plain.Lora!.R));
+        Assert.Equal(new QuantizationConfig(), plain.Quantization);
+
+        var set = Read(dir, """
+            adapter: qlora
+            load_in_4bit: true
+            bnb_4bit_quant_type: fp4
+            bnb_4bit_use_double_quant: true
+            bnb_4bit_compute_dtype: bfloat16
+            """);
+        Assert.Equal(new QuantizationConfig { Type = QuantType.Fp4, DoubleQuant = true, ComputeDtype = TorchSharp.torch.ScalarType.BFloat16 }, set.Quantization);
+
+        var int8 = Read(dir, "adapter: lora\nload_in_8bit: true\n");
+        Assert.Equal(("lora", QuantType.Int8, false), (int8.Method, int8.Quantization!.Type, int8.Quantization.Is4Bit));
+        Assert.Equal(("lora", null), (Read(dir, "adapter: lora\n").Method, Read(dir, "adapter: lora\n").Quantization));
+        Assert.Equal("full", Read(dir, "adapter: full\n").Method);
+    }
+
     [Theory]
     [InlineData("lora_r: 8\n", "train.yml:1: lora_r: is a LoRA setting, but adapter is not lora")]
     [InlineData("adapter: freeze\nlora_alpha: 8\n", "train.yml:2: lora_alpha: is a LoRA setting, but adapter is not lora")]
     [InlineData("adapter: lora\nfreeze_trainable_layers: 2\n", "train.yml:2: freeze_trainable_layers: is a freeze-tuning setting, but adapter is not freeze")]
-    [InlineData("adapter: qlora\n", "train.yml:1: adapter: qlora is not supported yet")]
+    [InlineData("adapter: qlora\nload_in_4bit: false\n", "train.yml:2: load_in_4bit: adapter: qlora trains LoRA on a 4-bit base")]
+    [InlineData("adapter: qlora\nbnb_4bit_quant_type: int4\n", "train.yml:2: bnb_4bit_quant_type: expected nf4 or fp4, got 'int4'")]
+    [InlineData("adapter: qlora\nbnb_4bit_compute_dtype: float64\n", "train.yml:2: bnb_4bit_compute_dtype: expected float32, bfloat16 or float16")]
+    [InlineData("adapter: lora\nload_in_8bit: true\nload_in_4bit: true\n", "train.yml:2: load_in_8bit: give load_in_4bit or load_in_8bit, not both")]
+    [InlineData("adapter: lora\nbnb_4bit_use_double_quant: true\n", "train.yml:2: bnb_4bit_use_double_quant: is a 4-bit setting, but load_in_4bit is not true")]
+    [InlineData("load_in_4bit: true\n", "train.yml:1: load_in_4bit: quantized base weights are frozen")]
+    [InlineData("adapter: freeze\nload_in_8bit: true\n", "train.yml:2: load_in_8bit: quantized base weights are frozen")]
     [InlineData("adapter: ia3\n", "unknown adapter 'ia3'")]
     [InlineData("adapter: lora\npeft_use_dora: true\n", "train.yml:2: peft_use_dora: DoRA is not supported yet")]
     [InlineData("adapter: lora\nlora_target_linear: maybe\n", "train.yml:2: lora_target_linear: expected true or false, got 'maybe'")]
