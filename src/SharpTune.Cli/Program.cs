@@ -10,6 +10,7 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     ChatCommand.Create(),
     MergeCommand.Create(),
     InfoCommand.Create(),
+    BenchCommand.Create(),
     TokenizerCommand.Create(),
     DataCommand.Create(),
     TemplateCommand.Create(),

@@ -43,4 +43,12 @@ internal static class CommonOptions
         var type = dtype == "auto" ? ComputeDevice.DefaultDtype(dev) : DtypeNames.Parse(dtype, "--dtype");
         return (dev, type);
     }
+
+    /// <summary>Reads a <c>--set key=value</c> assignment.</summary>
+    public static KeyValuePair<string, string> ParseSet(string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw new SharpTuneException($"--set: expected key=value, got '{assignment}'");
+        return KeyValuePair.Create(assignment[..eq].Trim(), assignment[(eq + 1)..].Trim());
+    }
 }

@@ -33,7 +33,7 @@ internal static class InitModelCommand
         command.SetAction(result => CommandRunner.Run(() =>
         {
             var json = ModelPresets.Config(result.GetValue(preset)!, result.GetValue(arch));
-            ModelPresets.WithOverrides(json, (result.GetValue(set) ?? []).Select(ParseSet), "--set");
+            ModelPresets.WithOverrides(json, (result.GetValue(set) ?? []).Select(CommonOptions.ParseSet), "--set");
             var config = ModelConfig.FromJson(json, "--preset/--set");
             var saveDtype = DtypeNames.Parse(result.GetValue(dtype)!, "--dtype");
             string folder = result.GetValue(output)!;
@@ -44,12 +44,5 @@ internal static class InitModelCommand
             Console.WriteLine($"wrote {folder}: {config.ModelType}, {model.ParameterCount():N0} parameters, {DtypeNames.ToHf(saveDtype)}");
         }));
         return command;
-    }
-
-    private static KeyValuePair<string, string> ParseSet(string assignment)
-    {
-        int eq = assignment.IndexOf('=');
-        if (eq <= 0) throw new SharpTuneException($"--set: expected key=value, got '{assignment}'");
-        return KeyValuePair.Create(assignment[..eq].Trim(), assignment[(eq + 1)..].Trim());
     }
 }

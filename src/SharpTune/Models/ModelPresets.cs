@@ -13,6 +13,7 @@ public static class ModelPresets
     public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
     {
         ["tiny"] = "llama",
+        ["small"] = "llama",
         ["smollm2-135m"] = "llama",
         ["qwen2.5-0.5b"] = "qwen2",
         ["llama-3.2-1b"] = "llama",
@@ -33,6 +34,8 @@ public static class ModelPresets
             // ~220K parameters over the byte tokenizer's 259 ids: fast enough for every test.
             "tiny" => Shape(ByteTokenizer.Size, 64, 176, 4, 4, 2, 512, 10000.0, 1e-5, tie: false,
                 bos: ByteTokenizer.Bos, eos: ByteTokenizer.Eos, pad: ByteTokenizer.Pad),
+            // ~23M parameters (8K vocabulary, tied): the CPU benchmark's default, big enough that matmuls dominate a step.
+            "small" => Shape(8192, 512, 1408, 6, 8, 8, 2048, 10000.0, 1e-5, tie: true, bos: 1, eos: 2, pad: 0),
             // HuggingFaceTB/SmolLM2-135M
             "smollm2-135m" => Shape(49152, 576, 1536, 30, 9, 3, 8192, 100000.0, 1e-5, tie: true, bos: 1, eos: 2, pad: 2),
             // Qwen/Qwen2.5-0.5B

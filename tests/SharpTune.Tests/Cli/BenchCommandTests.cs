@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+
+namespace SharpTune.Tests.Cli;
+
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public void Bench_json_reports_throughput_mfu_memory_and_a_time_split_that_adds_up()
+    {
+        var (code, stdout, stderr) = CliProcess.Run("bench", "--preset", "tiny", "--set", "num_hidden_layers=1", "--seq-len", "32",
+            "--batch", "2", "--steps", "2", "--device", "cpu", "--json");
+        Assert.True(code == 0, stderr);
+        var json = JsonNode.Parse(stdout.TrimEnd().Split('\n')[^1])!.AsObject();
+        Assert.Equal("lora", (string)json["method"]!);
+        Assert.True((double)json["tokens_per_second"]! > 0);
+        Assert.True((double)json["matmul_peak_flops"]! > 1e8);
+        double mfu = (double)json["mfu"]!;
+        Assert.InRange(mfu, 1e-6, 1.0);
+        // MFU is the model FLOP rate over the peak.
+        Assert.Equal((double)json["flops_per_token"]! * (double)json["tokens_per_second"]! / (double)json["matmul_peak_flops"]!, mfu, 3);
+        Assert.True((long)json["peak_memory_bytes"]! > 0);
+        var split = json["time_split"]!.AsObject();
+        Assert.Equal(1.0, split.Sum(p => (double)p.Value!), 2);
+        Assert.True((long)json["trainable_parameters"]! < (long)json["parameters"]!);
+    }
+
+    [Fact]
+    public void Bench_rejects_an_unknown_method_and_a_zero_batch()
+    {
+        var (code, _, stderr) = CliProcess.Run("bench", "--preset", "tiny", "--method", "ia3", "--steps", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("--method: expected full, lora or qlora, got 'ia3'", stderr);
+        (code, _, stderr) = CliProcess.Run("bench", "--preset", "tiny", "--batch", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("--batch: must be at least 1, got 0", stderr);
+    }
+}
