@@ -55,6 +55,37 @@ internal static class BenchCommand
             Console.WriteLine($"time split        data {split.Data / split.Total:P1}, forward {split.Forward / split.Total:P1}, backward {split.Backward / split.Total:P1}, optimizer {split.Optimizer / split.Total:P1}");
             if (result.GetValue(json)) Console.WriteLine(outcome.ToJson().ToJsonString());
         }));
+        command.Subcommands.Add(Numerics());
+        return command;
+    }
+
+    /// <summary><c>sharptune bench numerics</c>: logits (and LoRA gradients) of fixed ids, for comparison with transformers + peft.</summary>
+    private static Command Numerics()
+    {
+        var model = CommonOptions.Model();
+        var adapter = new Option<string?>("--adapter") { Description = "a peft LoRA adapter folder: also write the loss gradients of its A and B matrices" };
+        var ids = new Option<string>("--ids") { Description = "token ids, rows separated by ';', e.g. 1,5,9;2,6,10", Required = true };
+        var output = new Option<string>("--out") { Description = "safetensors file to write", Required = true };
+        var device = CommonOptions.Device();
+        var command = new Command("numerics", "Write the fp32 logits of fixed token ids (and the LoRA gradients of their loss) for a numerics comparison with a Python peer.")
+        {
+            model, adapter, ids, output, device,
+        };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            var rows = result.GetValue(ids)!.Split(';').Select(r => r.Split(',').Select(v => long.TryParse(v.Trim(), out long id) ? id
+                : throw new SharpTuneException($"--ids: '{v}' is not a token id")).ToArray()).ToArray();
+            if (rows.Select(r => r.Length).Distinct().Count() != 1 || rows[0].Length < 2)
+                throw new SharpTuneException("--ids: every row needs the same number of ids, at least 2");
+            var grid = new long[rows.Length, rows[0].Length];
+            for (int r = 0; r < rows.Length; r++)
+                for (int t = 0; t < rows[r].Length; t++) grid[r, t] = rows[r][t];
+            var (dev, _) = CommonOptions.Resolve(result.GetValue(device)!, "float32");
+            using var loaded = HfModelFolder.Load(result.GetValue(model)!, dev, TorchSharp.torch.ScalarType.Float32);
+            var lora = result.GetValue(adapter) is { } folder ? SharpTune.Adapters.LoraModel.Load(loaded, folder, trainable: true) : null;
+            NumericsDump.Write(loaded, lora, grid, result.GetValue(output)!);
+            Console.WriteLine($"wrote {result.GetValue(output)}");
+        }));
         return command;
     }
 }

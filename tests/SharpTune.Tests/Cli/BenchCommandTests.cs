@@ -1,4 +1,10 @@
 using System.Text.Json.Nodes;
+using SharpTune.Adapters;
+using SharpTune.IO;
+using SharpTune.Models;
+using SharpTune.Tests.Models;
+using SharpTune.Training;
+using static TorchSharp.torch;
 
 namespace SharpTune.Tests.Cli;
 
@@ -33,5 +39,37 @@ public sealed class BenchCommandTests
         (code, _, stderr) = CliProcess.Run("bench", "--preset", "tiny", "--batch", "0");
         Assert.Equal(1, code);
         Assert.Contains("--batch: must be at least 1, got 0", stderr);
+    }
+}
+
+public sealed class BenchNumericsTests
+{
+    [Fact]
+    public void Numerics_writes_the_models_logits_and_the_lora_gradients_of_the_mean_loss()
+    {
+        using var dir = new TempFolder();
+        using var model = TinyModels.Create("qwen2");
+        HfModelFolder.Save(model, dir.File("model"));
+        var lora = LoraModel.Inject(model, new LoraConfig { R = 2, Alpha = 4, TargetAllLinear = true }, seed: 3);
+        using (no_grad())
+            foreach (var layer in lora.Layers.Values) layer.LoraB.normal_(0, 0.1);
+        lora.Save(dir.File("adapter"));
+
+        long[,] ids = { { 1, 5, 9, 13 }, { 2, 6, 10, 14 } };
+        var (code, _, stderr) = CliProcess.Run("bench", "numerics", "--model", dir.File("model"), "--adapter", dir.File("adapter"),
+            "--ids", "1,5,9,13;2,6,10,14", "--out", dir.File("dump.safetensors"), "--device", "cpu");
+        Assert.True(code == 0, stderr);
+
+        var input = tensor(ids);
+        var logits = model.Forward(input);
+        CausalLmLoss.Sum(logits, input).div(6).backward();
+        using var dump = SafetensorsFile.Open(dir.File("dump.safetensors"));
+        Assert.True(dump.ReadTensor("logits").allclose(logits.detach(), rtol: 1e-5, atol: 1e-5));
+        foreach (var (module, layer) in lora.Layers)
+        {
+            Assert.True(dump.ReadTensor($"base_model.model.{module}.lora_A.weight").allclose(layer.LoraA.grad!, rtol: 1e-4, atol: 1e-6), module);
+            Assert.True(dump.ReadTensor($"base_model.model.{module}.lora_B.weight").allclose(layer.LoraB.grad!, rtol: 1e-4, atol: 1e-6), module);
+        }
+        Assert.Equal(1 + 2 * lora.Layers.Count, dump.Tensors.Count);
     }
 }

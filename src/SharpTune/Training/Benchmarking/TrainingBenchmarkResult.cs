@@ -36,5 +36,6 @@ public sealed record TrainingBenchmarkResult(TrainingBenchmarkOptions Options, l
         ["matmul_peak_flops"] = Math.Round(MatmulPeakFlops),
         ["peak_memory_bytes"] = PeakMemoryBytes,
         ["time_split"] = Phases.Shares(),
+        ["model_config"] = Options.ModelConfig.DeepClone(),
     };
 }
