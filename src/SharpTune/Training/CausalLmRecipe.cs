@@ -72,9 +72,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         log($"{data.Train.Count} training and {data.Validation.Count} validation rows of up to {data.SequenceLen} tokens; "
             + $"{totalSteps} steps of {config.MicroBatchSize}×{config.GradientAccumulationSteps} rows ({stepsPerEpoch} per epoch)");
 
-        IOptimizer optimizer = config.Optimizer == "sgd"
-            ? new Sgd(trainable, config.SgdMomentum, config.WeightDecay)
-            : new AdamW(trainable, config.WeightDecay, config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon);
+        var optimizer = OptimizerChoice.Create(config, trainable);
 
         // Where the run stands: from the checkpoint when resuming, else before the first step.
         TrainerState state;
