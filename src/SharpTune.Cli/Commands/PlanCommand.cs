@@ -46,11 +46,11 @@ internal static class PlanCommand
     private static void WritePlain(MemoryPlan plan)
     {
         Console.WriteLine(Header(plan));
-        Console.WriteLine($"{"",-44} {"device",12} {"host",12}  how");
-        foreach (var r in plan.Rows) Console.WriteLine($"{r.Name,-44} {ByteCount.Format(r.DeviceBytes),12} {ByteCount.Format(r.HostBytes),12}  {r.Detail}");
-        Console.WriteLine($"{"total (peak)",-44} {ByteCount.Format(plan.DeviceTotal),12} {ByteCount.Format(plan.HostTotal),12}");
+        Console.WriteLine($"{"",-48} {"device",12} {"host",12}  how");
+        foreach (var r in plan.Rows) Console.WriteLine($"{r.Name,-48} {ByteCount.Format(r.DeviceBytes),12} {ByteCount.Format(r.HostBytes),12}  {r.Detail}");
+        Console.WriteLine($"{"total (peak)",-48} {ByteCount.Format(plan.DeviceTotal),12} {ByteCount.Format(plan.HostTotal),12}");
         var o = plan.OtherActivations;
-        Console.WriteLine($"{"(instead: " + o.Name + ")",-44} {ByteCount.Format(o.DeviceBytes),12} {"",12}  not in the total");
+        Console.WriteLine($"{"(instead: " + o.Name + ")",-48} {ByteCount.Format(o.DeviceBytes),12} {"",12}  not in the total");
     }
 
     private static void WriteTable(MemoryPlan plan)

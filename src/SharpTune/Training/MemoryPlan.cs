@@ -78,6 +78,8 @@ public sealed class MemoryPlan
             state += OptimizerChoice.StateBytes(config.Optimizer, n, config.SgdMomentum);
         }
         if (trainable > 0) state += OptimizerChoice.SharedStateBytes(config.Optimizer);
+        // Double quantization's 256-entry map is one table that every layer's constants refer to (as bitsandbytes keeps it in memory).
+        if (quantization is { Is4Bit: true, DoubleQuant: true } && quantizedCount > 0) constants += 4 * DynamicQuantizationMap.Size;
 
         long tokens = (long)config.MicroBatchSize * config.Data.SequenceLen;
         int a = computeDtype is ScalarType.BFloat16 or ScalarType.Float16 ? 2 : 4;
@@ -139,8 +141,8 @@ public sealed class MemoryPlan
     /// <summary>
     /// Bytes of a quantized [out, in] weight: 4-bit packs two values per byte, with a float32 absmax per 64 values and
     /// a 16-entry float32 code book; double quantization stores each absmax in one byte instead, with a float32 scale
-    /// per 256 of them, a 256-entry float32 map and a float32 offset; int8 stores one byte per value and a float32
-    /// scale per output row.
+    /// per 256 of them and a float32 offset (and the 256-entry map, shared by all layers, counted once by the caller);
+    /// int8 stores one byte per value and a float32 scale per output row.
     /// </summary>
     internal static (long Data, long Constants) QuantizedBytes(QuantizationConfig q, long[] shape)
     {
@@ -150,7 +152,7 @@ public sealed class MemoryPlan
         const long codeBook = 16 * 4;
         if (!q.DoubleQuant) return ((n + 1) / 2, 4 * blocks + codeBook);
         long nested = (blocks + QuantizationConfig.NestedBlockSize - 1) / QuantizationConfig.NestedBlockSize;
-        return ((n + 1) / 2, blocks + 4 * nested + 4 * DynamicQuantizationMap.Size + 4 + codeBook);
+        return ((n + 1) / 2, blocks + 4 * nested + 4 + codeBook);
     }
 
     private static string QuantizedName(QuantizationConfig q) => q.Type switch
