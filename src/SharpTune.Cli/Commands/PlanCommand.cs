@@ -11,12 +11,7 @@ internal static class PlanCommand
     public static Command Create()
     {
         var config = new Argument<string>("config") { Description = "a YAML run config, e.g. examples/lora.yaml" };
-        var set = new Option<string[]>("--set")
-        {
-            Description = "override a config key with a YAML value, e.g. --set micro_batch_size=8",
-            AllowMultipleArgumentsPerToken = false,
-            DefaultValueFactory = _ => [],
-        };
+        var set = CommonOptions.ConfigOverrides();
         var device = new Option<string?>("--device") { Description = "predict for cpu or cuda (default: the config's device as resolved here); needs no GPU" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var command = new Command("plan", "Predict a training config's peak memory (weights, quantization constants, adapter, gradients, optimizer state, activations).") { config, set, device, json };

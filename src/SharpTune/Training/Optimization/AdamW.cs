@@ -38,13 +38,18 @@ public sealed class AdamW : IOptimizer
             var p = Parameters[i];
             if (p.Value.grad is not { } grad) continue;
             using var scope = NewDisposeScope();
-            var device = p.Value.device;
-            var m = PagedState.Bring(expAvg[i], device);
-            var v = PagedState.Bring(expAvgSq[i], device);
-            Update(p, grad.to(ScalarType.Float32), m, v, learningRate, step, hyper);
-            PagedState.Return(expAvg[i], m);
-            PagedState.Return(expAvgSq[i], v);
+            UpdateStored(p, grad.to(ScalarType.Float32), expAvg[i], expAvgSq[i], learningRate, step, hyper);
         }
+    }
+
+    /// <summary><see cref="Update"/> on moments stored where <see cref="PagedState"/> put them: brought to the parameter's device and written back.</summary>
+    internal static void UpdateStored(TrainableParameter p, Tensor g, Tensor storedM, Tensor storedV, double learningRate, long step, AdamHyperparameters hyper)
+    {
+        var m = PagedState.Bring(storedM, p.Value.device);
+        var v = PagedState.Bring(storedV, p.Value.device);
+        Update(p, g, m, v, learningRate, step, hyper);
+        PagedState.Return(storedM, m);
+        PagedState.Return(storedV, v);
     }
 
     /// <summary>

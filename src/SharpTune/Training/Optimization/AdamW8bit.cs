@@ -62,11 +62,7 @@ public sealed class AdamW8bit : IOptimizer
             var g = grad.to(ScalarType.Float32);
             if (!s.Quantized)
             {
-                var m = PagedState.Bring(s.First, device);
-                var v = PagedState.Bring(s.Second, device);
-                AdamW.Update(p, g, m, v, learningRate, step, hyper);
-                PagedState.Return(s.First, m);
-                PagedState.Return(s.Second, v);
+                AdamW.UpdateStored(p, g, s.First, s.Second, learningRate, step, hyper);
                 continue;
             }
             var codes1 = PagedState.Bring(s.First, device);
