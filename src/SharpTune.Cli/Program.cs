@@ -4,6 +4,7 @@ using SharpTune.Cli.Commands;
 var root = new RootCommand("SharpTune: train and fine-tune large language models from .NET.")
 {
     TrainCommand.Create(),
+    PlanCommand.Create(),
     InitModelCommand.Create(),
     GenerateCommand.Create(),
     EvalCommand.Create(),

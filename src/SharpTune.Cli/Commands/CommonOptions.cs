@@ -14,6 +14,14 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    /// <summary><c>--set key=value</c>, repeatable: overrides a run config's key with a YAML value.</summary>
+    public static Option<string[]> ConfigOverrides() => new("--set")
+    {
+        Description = "override a config key with a YAML value, e.g. --set learning_rate=1e-4 --set \"datasets=[{path: x.jsonl, type: alpaca}]\"",
+        AllowMultipleArgumentsPerToken = false,
+        DefaultValueFactory = _ => [],
+    };
+
     public static Option<string> Dtype() => new("--dtype")
     {
         Description = "auto (fp32 on CPU, bf16 on CUDA), float32, bfloat16 or float16",

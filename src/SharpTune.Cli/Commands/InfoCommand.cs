@@ -35,6 +35,5 @@ internal static class InfoCommand
         return command;
     }
 
-    private static string Bytes(long n) =>
-        n >= 1L << 30 ? $"{n / (double)(1L << 30):F2} GiB" : n >= 1L << 20 ? $"{n / (double)(1L << 20):F1} MiB" : $"{n / 1024.0:F1} KiB";
+    private static string Bytes(long n) => ByteCount.Format(n);
 }

@@ -9,12 +9,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var config = new Argument<string>("config") { Description = "a YAML run config, e.g. examples/quickstart.yaml" };
-        var set = new Option<string[]>("--set")
-        {
-            Description = "override a config key with a YAML value, e.g. --set learning_rate=1e-4 --set \"datasets=[{path: x.jsonl, type: alpaca}]\"",
-            AllowMultipleArgumentsPerToken = false,
-            DefaultValueFactory = _ => [],
-        };
+        var set = CommonOptions.ConfigOverrides();
         var resume = new Option<bool>("--resume") { Description = "continue from the newest complete checkpoint in output_dir" };
         var command = new Command("train", "Pretrain or fine-tune (full, freeze or LoRA) as a YAML config describes.") { config, set, resume };
         command.SetAction(result => CommandRunner.Run(() =>

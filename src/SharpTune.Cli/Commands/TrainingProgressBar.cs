@@ -63,7 +63,8 @@ internal static class TrainingProgressBar
         remaining < TimeSpan.Zero || remaining.TotalDays > 99 ? "?" : $"{(int)remaining.TotalHours}:{remaining:mm\\:ss}";
 
     /// <summary>A live bar needs a terminal on stdout that takes ANSI codes, outside CI.</summary>
-    private static bool IsInteractive() =>
+    /// <summary>Whether stdout is a terminal that can redraw (not redirected, not TERM=dumb).</summary>
+    internal static bool IsInteractive() =>
         !Console.IsOutputRedirected
         && Environment.GetEnvironmentVariable("TERM") != "dumb"
         && AnsiConsole.Profile.Capabilities.Interactive

@@ -72,9 +72,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         log($"{data.Train.Count} training and {data.Validation.Count} validation rows of up to {data.SequenceLen} tokens; "
             + $"{totalSteps} steps of {config.MicroBatchSize}×{config.GradientAccumulationSteps} rows ({stepsPerEpoch} per epoch)");
 
-        IOptimizer optimizer = config.Optimizer == "sgd"
-            ? new Sgd(trainable, config.SgdMomentum, config.WeightDecay)
-            : new AdamW(trainable, config.WeightDecay, config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon);
+        var optimizer = OptimizerChoice.Create(config, trainable);
 
         // Where the run stands: from the checkpoint when resuming, else before the first step.
         TrainerState state;
@@ -193,13 +191,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     private LlamaForCausalLM LoadModel(Device device)
     {
         // Frozen weights may live in bf16 on CUDA; trained ones stay fp32 (LoRA's own matrices are fp32 regardless).
-        bool frozenBase = config.Adapter.Kind == AdapterKind.Lora;
-        var dtype = config.Bf16 switch
-        {
-            "true" => ScalarType.BFloat16,
-            "auto" when device.type == TorchSharp.DeviceType.CUDA && frozenBase => ScalarType.BFloat16,
-            _ => ScalarType.Float32,
-        };
+        var dtype = WeightDtype.For(config, device.type);
         const string prefix = "preset:";
         if (!config.BaseModel.StartsWith(prefix, StringComparison.Ordinal)) return HfModelFolder.Load(config.BaseModel, device, dtype);
         var json = ModelPresets.Config(config.BaseModel[prefix.Length..], null);

@@ -52,7 +52,7 @@ public sealed record TrainConfig
     public long? WarmupSteps { get; init; }
     /// <summary><c>warmup_ratio</c>.</summary>
     public double? WarmupRatio { get; init; }
-    /// <summary><c>optimizer</c>: adamw (also adamw_torch, adamw_torch_fused) or sgd.</summary>
+    /// <summary><c>optimizer</c>: one of <see cref="OptimizerChoice.Names"/> (adamw, sgd, the 8-bit and paged AdamW of bitsandbytes).</summary>
     public string Optimizer { get; init; } = "adamw";
     /// <summary><c>adam_beta1</c>.</summary>
     public double AdamBeta1 { get; init; } = 0.9;
@@ -182,8 +182,8 @@ public sealed record TrainConfig
 
         if (!LearningRateSchedule.Kinds.Contains(config.LrScheduler))
             throw root.Error("lr_scheduler", $"expected {string.Join(", ", LearningRateSchedule.Kinds)}, got '{config.LrScheduler}'");
-        if (config.Optimizer is not ("adamw" or "adamw_torch" or "adamw_torch_fused" or "sgd"))
-            throw root.Error("optimizer", $"expected adamw (adamw_torch, adamw_torch_fused) or sgd, got '{config.Optimizer}'");
+        if (!OptimizerChoice.Names.Contains(config.Optimizer))
+            throw root.Error("optimizer", $"expected {OptimizerChoice.Expected}, got '{config.Optimizer}'");
         if (config.Bf16 is not ("auto" or "true" or "false"))
             throw root.Error("bf16", $"expected auto, true or false, got '{config.Bf16}'");
         if (config.WarmupSteps is not null && config.WarmupRatio is not null)

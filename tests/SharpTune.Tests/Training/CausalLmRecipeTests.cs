@@ -146,6 +146,21 @@ public sealed class CausalLmRecipeTests
     }
 
     [Fact]
+    public void A_resumed_run_with_a_paged_8_bit_optimizer_ends_with_the_same_model()
+    {
+        // Full fine-tuning, so the embedding table (259×64 values) has 8-bit state; the norms keep float32 state.
+        using var dir = new TempFolder();
+        string config = WriteConfig(dir, Pretrain);
+        string[] common = ["optimizer=paged_adamw_8bit", "max_steps=8", "save_steps=4", "eval_steps=4"];
+        Run(config, [.. common, "output_dir=whole"]);
+        Assert.Throws<OperationCanceledException>(() => Run(config, [.. common, "output_dir=cut"], onStep: p => { if (p.Step == 6) throw new OperationCanceledException(); }));
+        using (var state = SharpTune.IO.SafetensorsFile.Open(dir.File("cut/checkpoints/checkpoint-4/optimizer.safetensors")))
+            Assert.Equal(SharpTune.IO.SafetensorsDtype.U8, state.Info("model.embed_tokens.weight.state1").Dtype);
+        Run(config, [.. common, "output_dir=cut"], resume: true);
+        Assert.Equal(File.ReadAllBytes(dir.File("whole/model.safetensors")), File.ReadAllBytes(dir.File("cut/model.safetensors")));
+    }
+
+    [Fact]
     public void Accumulated_micro_batches_give_the_full_batchs_update()
     {
         using var dir = new TempFolder();
@@ -168,6 +183,7 @@ public sealed class CausalLmRecipeTests
     [InlineData("max_step: 3\n", "run.yaml:13: unknown key 'max_step'")]
     [InlineData("logging_steps: many\n", "run.yaml:13: logging_steps: expected an integer")]
     [InlineData("optimizer: lion\n", "run.yaml:13: optimizer: expected adamw")]
+    [InlineData("optimizer: adamw_torch_8bit\n", "run.yaml:13: optimizer: expected adamw (adamw_torch, adamw_torch_fused), sgd, adamw_8bit")]
     [InlineData("warmup_ratio: 0.1\nwarmup_steps: 3\n", "give warmup_steps or warmup_ratio, not both")]
     [InlineData("early_stopping_patience: 2\nval_set_size: 0\n", "early_stopping_patience: needs a validation set")]
     public void Config_errors_name_the_file_line_and_key(string extra, string message)

@@ -5,20 +5,24 @@ namespace SharpTune.Training.Optimization;
 /// <summary>
 /// Adam with decoupled weight decay (Loshchilov &amp; Hutter), as torch.optim.AdamW computes it: decay
 /// multiplies the weight by (1 − lr·λ) before the bias-corrected Adam update. State is kept in float32.
+/// Paged (bitsandbytes' <c>paged_adamw_32bit</c>), the state lives in host memory and each parameter's moments are
+/// brought to its device for its own update and written back, so the device holds one tensor's state at a time.
 /// </summary>
 public sealed class AdamW : IOptimizer
 {
-    private readonly double beta1, beta2, epsilon, weightDecay;
+    private readonly AdamHyperparameters hyper;
     private readonly Tensor[] expAvg, expAvgSq;
+    private readonly bool paged;
     private long step;
 
-    /// <summary>Creates the optimizer over <paramref name="parameters"/>.</summary>
-    public AdamW(IReadOnlyList<TrainableParameter> parameters, double weightDecay = 0.0, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+    /// <summary>Creates the optimizer over <paramref name="parameters"/>; <paramref name="paged"/> keeps the state in host memory.</summary>
+    public AdamW(IReadOnlyList<TrainableParameter> parameters, double weightDecay = 0.0, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool paged = false)
     {
         Parameters = parameters;
-        (this.beta1, this.beta2, this.epsilon, this.weightDecay) = (beta1, beta2, epsilon, weightDecay);
-        expAvg = parameters.Select(p => zeros_like(p.Value, dtype: ScalarType.Float32).DetachFromDisposeScope()).ToArray();
-        expAvgSq = parameters.Select(p => zeros_like(p.Value, dtype: ScalarType.Float32).DetachFromDisposeScope()).ToArray();
+        hyper = new AdamHyperparameters(beta1, beta2, epsilon, weightDecay);
+        this.paged = paged;
+        expAvg = parameters.Select(p => PagedState.Zeros(p.Value, ScalarType.Float32, paged)).ToArray();
+        expAvgSq = parameters.Select(p => PagedState.Zeros(p.Value, ScalarType.Float32, paged)).ToArray();
     }
 
     /// <inheritdoc/>
@@ -28,22 +32,40 @@ public sealed class AdamW : IOptimizer
     public void Step(double learningRate)
     {
         step++;
-        double biasCorrection1 = 1 - Math.Pow(beta1, step);
-        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, step));
         using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i];
             if (p.Value.grad is not { } grad) continue;
-            var g = grad.to(ScalarType.Float32);
-            if (p.Decay && weightDecay != 0) p.Value.mul_(1 - learningRate * weightDecay);
-            expAvg[i].lerp_(g, 1 - beta1);
-            expAvgSq[i].mul_(beta2).addcmul_(g, g, 1 - beta2);
-            var denom = expAvgSq[i].sqrt().div_(biasCorrection2Sqrt).add_(epsilon);
-            var update = expAvg[i].div(denom).mul_(-learningRate / biasCorrection1);
-            p.Value.add_(update.to(p.Value.dtype));
+            using var scope = NewDisposeScope();
+            UpdateStored(p, grad.to(ScalarType.Float32), expAvg[i], expAvgSq[i], learningRate, step, hyper);
         }
+    }
+
+    /// <summary><see cref="Update"/> on moments stored where <see cref="PagedState"/> put them: brought to the parameter's device and written back.</summary>
+    internal static void UpdateStored(TrainableParameter p, Tensor g, Tensor storedM, Tensor storedV, double learningRate, long step, AdamHyperparameters hyper)
+    {
+        var m = PagedState.Bring(storedM, p.Value.device);
+        var v = PagedState.Bring(storedV, p.Value.device);
+        Update(p, g, m, v, learningRate, step, hyper);
+        PagedState.Return(storedM, m);
+        PagedState.Return(storedV, v);
+    }
+
+    /// <summary>
+    /// One AdamW update of <paramref name="p"/> from gradient <paramref name="g"/> (float32), advancing the float32
+    /// moments <paramref name="m"/> and <paramref name="v"/> in place; <paramref name="step"/> counts from 1.
+    /// </summary>
+    internal static void Update(TrainableParameter p, Tensor g, Tensor m, Tensor v, double learningRate, long step, AdamHyperparameters hyper)
+    {
+        double biasCorrection1 = 1 - Math.Pow(hyper.Beta1, step);
+        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(hyper.Beta2, step));
+        if (p.Decay && hyper.WeightDecay != 0) p.Value.mul_(1 - learningRate * hyper.WeightDecay);
+        m.lerp_(g, 1 - hyper.Beta1);
+        v.mul_(hyper.Beta2).addcmul_(g, g, 1 - hyper.Beta2);
+        var denom = v.sqrt().div_(biasCorrection2Sqrt).add_(hyper.Epsilon);
+        var update = m.div(denom).mul_(-learningRate / biasCorrection1);
+        p.Value.add_(update.to(p.Value.dtype));
     }
 
     /// <inheritdoc/>
@@ -74,4 +96,7 @@ public sealed class AdamW : IOptimizer
             OptimizerState.CopyInto(state, Parameters[i].Name + ".exp_avg_sq", expAvgSq[i], source);
         }
     }
+
+    /// <summary>Whether the state lives in host memory.</summary>
+    public bool Paged => paged;
 }
