@@ -19,10 +19,13 @@ namespace SharpTune.Training;
 /// Causal-LM training, top to bottom — pretraining and SFT differ only in their data: load the model, apply the
 /// tuning method (full, freeze, LoRA), prepare the data, then step through shuffled micro-batches with gradient
 /// accumulation, evaluating, checkpointing and logging, and finally save the model or adapter with its learning
-/// curve, diagnosis and summary.json.
+/// curve, diagnosis and summary.json. What each step minimises is the <paramref name="objective"/> (next-token
+/// cross-entropy unless told otherwise; distillation gives a teacher's).
 /// </summary>
-public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProgress<TrainingProgress>? progress = null)
+public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProgress<TrainingProgress>? progress = null, ICausalLmObjective? objective = null)
 {
+    private readonly ICausalLmObjective objective = objective ?? new NextTokenObjective();
+
     private const string OptimizerFile = "optimizer.safetensors";
     private const string RngFile = "rng_state.safetensors";
 
@@ -244,7 +247,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             using var scope = NewDisposeScope();
             var t = BatchTensors.From(batch, device);
-            var sum = CausalLmLoss.Sum(model.Forward(t.Ids, t.Mask, t.Positions), t.Labels);
+            var sum = objective.Sum(model, batch, t);
             sum.div(Math.Max(1, labels)).backward();
             total += sum.item<float>();
             tokens += batch.AttentionMask.LongCount(m => m != 0);
@@ -276,7 +279,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
     /// <summary>Exact-match accuracy means something for SFT (one reference answer per prompt), not for pretraining text.</summary>
     private double? ExactMatchOf(EvaluationResult? evaluation) =>
-        config.Stage == "sft" && evaluation is { Samples: > 0 } e ? e.ExactMatch : null;
+        config.IsSupervised && evaluation is { Samples: > 0 } e ? e.ExactMatch : null;
 
     private string Describe(EvaluationResult evaluation) =>
         $"eval loss {evaluation.Loss:F4}" + (ExactMatchOf(evaluation) is { } a ? $", exact match {a:P1} of {evaluation.Samples}" : "");
@@ -376,7 +379,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     private void RecordChatTemplate(string folder)
     {
         string file = Path.Combine(folder, TokenizerConfig.FileName);
-        if (config.Stage != "sft" || !File.Exists(file)) return;
+        if (!config.IsSupervised || !File.Exists(file)) return;
         if (Tokenizer.Template.Template is not ChatTemplate template) return;
         if (JsonNode.Parse(File.ReadAllText(file)) is not JsonObject json) return;
         if (json["chat_template"] is JsonValue current && current.TryGetValue(out string? source) && source == template.Source) return;

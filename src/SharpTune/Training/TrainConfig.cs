@@ -1,6 +1,7 @@
 using SharpTune.Adapters;
 using SharpTune.Config;
 using SharpTune.Data;
+using SharpTune.Training.Distillation;
 using SharpTune.Training.Optimization;
 
 namespace SharpTune.Training;
@@ -89,6 +90,12 @@ public sealed record TrainConfig
     /// <summary><c>sample_prompt</c>: text continued greedily at the end of the run, shown and saved in summary.json.</summary>
     public string? SamplePrompt { get; init; }
 
+    /// <summary>With <c>stage: distill</c>: the teacher and the <c>kd_*</c> settings.</summary>
+    public DistillationSettings? Distillation { get; init; }
+
+    /// <summary>Whether the stage trains answers to prompts (sft, distill), so exact match and the chat template apply.</summary>
+    public bool IsSupervised => Stage is "sft" or "distill";
+
     /// <summary>The keys this reader owns at the top level, besides the data and adapter keys.</summary>
     public static readonly IReadOnlyList<string> TrainerKeys =
     [
@@ -110,7 +117,10 @@ public sealed record TrainConfig
         string outputDir = data.OutputDir ?? throw new SharpTuneException($"{path}: required key 'output_dir' is missing");
         bool allText = data.Datasets.All(d => d.Format == DatasetFormat.Text);
         string stage = root.String("stage") ?? (allText ? "pretrain" : "sft");
-        if (stage is not ("pretrain" or "sft")) throw root.Error("stage", $"expected pretrain or sft, got '{stage}'");
+        if (stage is not ("pretrain" or "sft" or "distill")) throw root.Error("stage", $"expected pretrain, sft or distill, got '{stage}'");
+        var distillation = DistillationSettings.Read(yaml, outputDir);
+        if (stage == "distill" && distillation is null) throw root.Error("stage", "distill needs teacher_model (a model folder, an adapter folder or run:OTHER.yaml)");
+        if (stage != "distill" && distillation is not null) throw root.Error("teacher_model", "a teacher is used only with stage: distill");
         if (data.Datasets.FirstOrDefault(d => d.Format == DatasetFormat.Preference) is { } pref)
             throw new SharpTuneException($"{pref.ConfigPosition}: preference data is for reward modelling and DPO, not {stage}");
 
@@ -177,6 +187,7 @@ public sealed record TrainConfig
             Seed = data.Seed,
             Device = root.String("device") ?? "auto",
             SamplePrompt = root.String("sample_prompt"),
+            Distillation = distillation,
         };
         yaml.RejectUnknownKeys();
 
@@ -198,6 +209,10 @@ public sealed record TrainConfig
             throw root.Error("early_stopping_patience", "needs a validation set: set val_set_size");
         if (config.EvalSteps is not null && data.ValSetSize <= 0)
             throw root.Error("eval_steps", "needs a validation set: set val_set_size");
+        if (distillation is { TopK: not null } && data.SamplePacking)
+            throw root.Error("kd_top_k", "the cached teacher logits are looked up per sample: turn sample_packing off");
+        if (distillation is not null && trainTokenizer is not null)
+            throw root.Error("train_tokenizer", "a distilled student shares the teacher's tokenizer; it cannot learn its own");
         if (stage == "pretrain" && !allText)
             throw root.Error("stage", "pretrain takes text datasets; chat and instruction data are for sft");
         return config;
