@@ -52,6 +52,7 @@ public static class TrainingRuns
                 log($"{role} ready; now {configFile}");
             }
         }
+        if (config.Objective == "mlm") return new MaskedLmRecipe(config, log, progress).Run(resume);
         if (config.Stage == "distill") return new Distillation.DistillRecipe(config, log, progress).Run(resume);
         return new CausalLmRecipe(config, log, progress).Run(resume);
     }
