@@ -13,5 +13,6 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     TokenizerCommand.Create(),
     DataCommand.Create(),
     TemplateCommand.Create(),
+    DistillCommand.Create(),
 };
 return root.Parse(args).Invoke();

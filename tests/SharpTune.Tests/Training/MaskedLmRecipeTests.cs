@@ -59,6 +59,7 @@ public sealed class MaskedLmRecipeTests
         Assert.Contains("objective", Assert.Throws<SharpTuneException>(() => TrainConfig.Load(path, ["objective=xlm"])).Message);
         Assert.Contains("mlm_probability", Assert.Throws<SharpTuneException>(() => TrainConfig.Load(path, ["mlm_probability=1.5"])).Message);
         Assert.Contains("adapter", Assert.Throws<SharpTuneException>(() => TrainConfig.Load(path, ["adapter=lora"])).Message);
-        Assert.Contains("mlm_probability", Assert.Throws<SharpTuneException>(() => TrainConfig.Load(path, ["objective=clm", "train_tokenizer={vocab_size: 300}"])).Message);
+        Assert.Contains("wordpiece", Assert.Throws<SharpTuneException>(() => TrainConfig.Load(path, ["objective=clm"])).Message);
+        Assert.Contains("mlm_probability", Assert.Throws<SharpTuneException>(() => TrainConfig.Load(path, ["objective=clm", "train_tokenizer={vocab_size: 300}", "mlm_probability=0.2"])).Message);
     }
 }
