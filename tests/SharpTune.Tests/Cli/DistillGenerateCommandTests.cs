@@ -34,7 +34,7 @@ public sealed class DistillGenerateCommandTests
             datasets:
               - path: data.jsonl
                 type: messages
-            sequence_len: 96
+            sequence_len: 256
             max_steps: 2
             output_dir: out
             """);

@@ -7,19 +7,22 @@ namespace SharpTune.Tests.Training;
 [Collection(SeededRuns.Name)]
 public sealed class DistillRecipeTests
 {
-    /// <summary>A teacher pretrained briefly on the task and a fresh student, both tiny byte-tokenizer models.</summary>
+    private const string Text = "the boat came home before dark. the sea was calm and the keeper lit the lamp. ";
+
+    /// <summary>A teacher pretrained briefly on a repeated text and a fresh student, both tiny byte-tokenizer models.</summary>
     private static void MakeModels(TempFolder dir)
     {
+        File.WriteAllText(dir.File("text.txt"), string.Join("\n\n", Enumerable.Repeat(Text, 30)));
         File.WriteAllText(dir.File("teacher.yaml"), """
             base_model: preset:tiny
-            chat_template: chatml
             datasets:
-              - generate: larger_number
-                rows: 200
-            sequence_len: 96
-            micro_batch_size: 8
-            max_steps: 30
-            learning_rate: 0.005
+              - path: text.txt
+                type: text
+            sequence_len: 64
+            micro_batch_size: 4
+            max_steps: 16
+            learning_rate: 0.003
+            lr_scheduler: constant
             output_dir: teacher
             """);
         TrainingRuns.Train(dir.File("teacher.yaml"), [], false, _ => { });
@@ -30,22 +33,22 @@ public sealed class DistillRecipeTests
 
     private static string Config(TempFolder dir, string extra)
     {
+        File.WriteAllText(dir.File("text.txt"), string.Join("\n\n", Enumerable.Repeat(Text, 30)));
         File.WriteAllText(dir.File("distill.yaml"), $"""
             base_model: student
             stage: distill
             teacher_model: teacher
             kd_alpha: 0.5
             kd_temperature: 2.0
-            chat_template: chatml
             datasets:
-              - generate: larger_number
-                rows: 80
-                seed: 5
-            val_set_size: 16
-            sequence_len: 96
-            micro_batch_size: 8
+              - path: text.txt
+                type: text
+            val_set_size: 0.1
+            sequence_len: 64
+            micro_batch_size: 4
             max_steps: 8
-            learning_rate: 0.005
+            learning_rate: 0.003
+            lr_scheduler: constant
             output_dir: out
             {extra}
             """);
@@ -70,7 +73,7 @@ public sealed class DistillRecipeTests
         Assert.True((double)cached["final_eval_loss"]! < (double)cached["initial_eval_loss"]! - 0.3, cached.ToJsonString());
         Assert.Single(Directory.GetFiles(dir.File("cached/kd_cache"), "teacher-top16-*.safetensors"));
         lines.Clear();
-        TrainingRuns.Train(Config(dir, $"kd_top_k: 16\nkd_cache_dir: cached/kd_cache"), ["output_dir=again"], false, lines.Add);
+        TrainingRuns.Train(Config(dir, $"kd_top_k: 16\nkd_cache_dir: cached/kd_cache"), ["output_dir=again", "max_steps=1"], false, lines.Add);
         Assert.Contains(lines, l => l.Contains("reusing the top-16 cache", StringComparison.Ordinal));
     }
 
