@@ -15,5 +15,6 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     TokenizerCommand.Create(),
     DataCommand.Create(),
     TemplateCommand.Create(),
+    DistillCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,3 +1,4 @@
+using SharpTune.Adapters;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using SharpTune;

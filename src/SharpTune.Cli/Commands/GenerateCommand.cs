@@ -1,3 +1,4 @@
+using SharpTune.Adapters;
 using System.CommandLine;
 using SharpTune;
 using SharpTune.Inference;

@@ -113,24 +113,8 @@ public sealed record DataConfig
         double val = root.Double("val_set_size", 0);
         if (val < 0 || (val >= 1 && val != Math.Floor(val))) throw root.Error("val_set_size", $"must be a fraction in [0, 1) or a whole count, got {val}");
 
-        string? RunConfig(string baseModel)
-        {
-            const string prefix = "run:";
-            if (!baseModel.StartsWith(prefix, StringComparison.Ordinal)) return null;
-            string file = Resolve(baseModel[prefix.Length..].Trim());
-            if (!File.Exists(file)) throw root.Error("base_model", $"the run config {file} does not exist");
-            if (file == System.IO.Path.GetFullPath(yaml.Path)) throw root.Error("base_model", "a run cannot start from its own output");
-            return file;
-        }
-        string OutputDirOf(string run)
-        {
-            var other = YamlConfigFile.Load(run);
-            string dir = other.Root.String("output_dir") ?? throw root.Error("base_model", $"{run} has no output_dir to take the model from");
-            return System.IO.Path.GetFullPath(System.IO.Path.Combine(other.Folder, dir));
-        }
-
         string? baseModel = root.String("base_model");
-        string? baseRun = baseModel is null ? null : RunConfig(baseModel);
+        string? baseRun = baseModel is null ? null : RunReference.ConfigOf(yaml, "base_model", baseModel);
 
         var config = new DataConfig
         {
@@ -151,7 +135,7 @@ public sealed record DataConfig
                 var other => throw root.Error("excess_length_strategy", $"expected drop or truncate, got '{other}'"),
             },
             Cleaning = root.Section("cleaning") is { } c ? ReadCleaning(c) : CleaningConfig.Off,
-            BaseModel = baseModel is null ? null : baseRun is null ? Resolve(baseModel) : OutputDirOf(baseRun),
+            BaseModel = baseModel is null ? null : baseRun is null ? Resolve(baseModel) : RunReference.OutputDirOf(yaml, "base_model", baseRun),
             BaseRun = baseRun,
             Tokenizer = root.String("tokenizer") is { } t ? Resolve(t) : null,
             OutputDir = outputDir,

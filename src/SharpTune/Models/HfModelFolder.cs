@@ -28,15 +28,34 @@ public static class HfModelFolder
     public static LlamaForCausalLM Load(string folder, Device device, ScalarType dtype)
     {
         var config = LoadConfig(folder);
-        using var reader = CheckpointReader.Open(folder);
         var model = new LlamaForCausalLM(config, device, dtype);
+        try
+        {
+            LoadParameters(model, folder, n => IsIgnorable(n, config), $"a {config.ModelType} model");
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
+    }
+
+    /// <summary>
+    /// Copies the checkpoint in <paramref name="folder"/> into <paramref name="model"/>'s parameters by name (converted
+    /// from their stored dtype). Missing, unexpected (unless <paramref name="ignorable"/>) or misshapen tensors are
+    /// errors that list them; <paramref name="what"/> names the model in them.
+    /// </summary>
+    internal static void LoadParameters(nn.Module model, string folder, Func<string, bool> ignorable, string what)
+    {
+        using var reader = CheckpointReader.Open(folder);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
 
         var missing = parameters.Keys.Where(n => !reader.Contains(n)).ToList();
-        var unexpected = reader.Names.Where(n => !parameters.ContainsKey(n) && !IsIgnorable(n, config)).ToList();
+        var unexpected = reader.Names.Where(n => !parameters.ContainsKey(n) && !ignorable(n)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new SharpTuneException(
-                $"{folder}: the checkpoint does not match a {config.ModelType} model with this config.json"
+                $"{folder}: the checkpoint does not match {what} with this config.json"
                 + TensorNameList.Format("missing tensors", missing) + TensorNameList.Format("unexpected tensors", unexpected));
 
         var misshapen = parameters
@@ -54,7 +73,6 @@ public static class HfModelFolder
                 param.copy_(stored);
             }
         }
-        return model;
     }
 
     /// <summary>
@@ -63,15 +81,20 @@ public static class HfModelFolder
     /// </summary>
     public static void Save(LlamaForCausalLM model, string folder, ScalarType? dtype = null, long maxShardBytes = 5L << 30)
     {
-        Directory.CreateDirectory(folder);
         var saveDtype = dtype ?? model.Dtype;
-        var config = model.Config with { TorchDtype = DtypeNames.ToHf(saveDtype) };
+        SaveParameters(model, folder, saveDtype, maxShardBytes);
+        (model.Config with { TorchDtype = DtypeNames.ToHf(saveDtype) }).Save(Path.Combine(folder, "config.json"));
+    }
+
+    /// <summary>Writes <paramref name="model"/>'s parameters by name in <paramref name="dtype"/> as safetensors (sharded above <paramref name="maxShardBytes"/>).</summary>
+    internal static void SaveParameters(nn.Module model, string folder, ScalarType dtype, long maxShardBytes)
+    {
+        Directory.CreateDirectory(folder);
         using var scope = NewDisposeScope();
         var tensors = model.named_parameters()
-            .Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach().to(saveDtype).cpu()))
+            .Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach().to(dtype).cpu()))
             .ToList();
         CheckpointWriter.Save(folder, tensors, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
-        config.Save(Path.Combine(folder, "config.json"));
     }
 
     /// <summary>Files beside the weights that make a model folder usable (tokenizer, chat template, generation defaults).</summary>

@@ -19,12 +19,12 @@ namespace SharpTune.Training;
 /// Causal-LM training, top to bottom — pretraining and SFT differ only in their data: load the model, apply the
 /// tuning method (full, freeze, LoRA), prepare the data, then step through shuffled micro-batches with gradient
 /// accumulation, evaluating, checkpointing and logging, and finally save the model or adapter with its learning
-/// curve, diagnosis and summary.json.
+/// curve, diagnosis and summary.json. What each step minimises is the <paramref name="objective"/> (next-token
+/// cross-entropy unless told otherwise; distillation gives a teacher's).
 /// </summary>
-public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProgress<TrainingProgress>? progress = null)
+public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProgress<TrainingProgress>? progress = null, ICausalLmObjective? objective = null)
 {
-    private const string OptimizerFile = "optimizer.safetensors";
-    private const string RngFile = "rng_state.safetensors";
+    private readonly ICausalLmObjective objective = objective ?? new NextTokenObjective();
 
     /// <summary>The run's tokenizer and chat template, loaded once when first needed (after train_tokenizer wrote it).</summary>
     private TokenizerContext? tokenizer;
@@ -61,13 +61,10 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         // The data.
         var data = new DataPipeline(config.Data, Tokenizer, log).Prepare();
         if (data.Train.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: no training samples are left after preparing the data (see `sharptune data inspect`)");
-        long microPerEpoch = (data.Train.Count + config.MicroBatchSize - 1) / config.MicroBatchSize;
-        long stepsPerEpoch = (microPerEpoch + config.GradientAccumulationSteps - 1) / config.GradientAccumulationSteps;
-        long totalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(config.NumEpochs * stepsPerEpoch));
-        long warmup = config.WarmupSteps ?? (long)Math.Ceiling((config.WarmupRatio ?? 0) * totalSteps);
-        var schedule = new LearningRateSchedule(config.LrScheduler, config.LearningRate, totalSteps, Math.Min(warmup, totalSteps));
-        long evalEvery = config.EvalSteps ?? Math.Max(1, totalSteps / 10);
-        long saveEvery = config.SaveSteps ?? evalEvery;
+        var plan = StepPlan.For(config, data.Train.Count);
+        long microPerEpoch = plan.MicroPerEpoch, stepsPerEpoch = plan.StepsPerEpoch, totalSteps = plan.TotalSteps;
+        long evalEvery = plan.EvalEvery, saveEvery = plan.SaveEvery;
+        var schedule = plan.Schedule;
         bool hasValidation = data.Validation.Count > 0;
         log($"{data.Train.Count} training and {data.Validation.Count} validation rows of up to {data.SequenceLen} tokens; "
             + $"{totalSteps} steps of {config.MicroBatchSize}×{config.GradientAccumulationSteps} rows ({stepsPerEpoch} per epoch)");
@@ -80,10 +77,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             state = TrainerState.Load(resumeFrom);
             LoadTrainable(trainable, resumeFrom, lora);
-            using (var saved = SafetensorsFile.Open(Path.Combine(resumeFrom, OptimizerFile)))
-                optimizer.LoadStateDict(saved.Tensors.ToDictionary(t => t.Name, t => saved.ReadTensor(t.Name)), saved.Path);
-            using (var rng = SafetensorsFile.Open(Path.Combine(resumeFrom, RngFile)))
-                set_rng_state(rng.ReadTensor("cpu"));
+            TrainingCheckpoint.Restore(resumeFrom, optimizer);
             log($"resuming from {resumeFrom} (step {state.GlobalStep})");
         }
         else
@@ -104,13 +98,13 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         EvaluationResult? lastEvaluation = null;
         while (state.GlobalStep < totalSteps && !stoppedEarly)
         {
-            var order = EpochOrder(data.Train.Count, state.EpochsDone);
+            var order = StepPlan.EpochOrder(data.Train.Count, config.Seed, state.EpochsDone);
             long micro = state.MicroBatchesIntoEpoch;
             while (micro < microPerEpoch && state.GlobalStep < totalSteps)
             {
                 int take = (int)Math.Min(config.GradientAccumulationSteps, microPerEpoch - micro);
                 var batches = Enumerable.Range(0, take)
-                    .Select(i => data.Collator.Collate(MicroBatch(order, micro + i).Select(j => data.Train[j]).ToList()))
+                    .Select(i => data.Collator.Collate(StepPlan.MicroBatch(order, micro + i, config.MicroBatchSize).Select(j => data.Train[j]).ToList()))
                     .ToList();
                 double lr = schedule.At(state.GlobalStep);
                 var (loss, gradNorm, tokens) = Step(model, optimizer, batches, lr, device);
@@ -211,17 +205,6 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         return model;
     }
 
-    /// <summary>The order of the training rows in epoch <paramref name="epoch"/>: a shuffle seeded by the run's seed and the epoch, so a resumed run sees the same order.</summary>
-    private int[] EpochOrder(int count, long epoch)
-    {
-        var order = Enumerable.Range(0, count).ToArray();
-        new Random((int)((config.Seed * 1_000_003 + epoch) & int.MaxValue)).Shuffle(order);
-        return order;
-    }
-
-    private IEnumerable<int> MicroBatch(int[] order, long index) =>
-        order.Skip((int)(index * config.MicroBatchSize)).Take(config.MicroBatchSize);
-
     /// <summary>
     /// One optimizer step over <paramref name="batches"/> (the accumulated micro-batches): every micro-batch's summed
     /// loss is divided by the trained-label count of all of them, so each label weighs the same however the rows fall.
@@ -236,30 +219,15 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             using var scope = NewDisposeScope();
             var t = BatchTensors.From(batch, device);
-            var sum = CausalLmLoss.Sum(model.Forward(t.Ids, t.Mask, t.Positions), t.Labels);
+            var sum = objective.Sum(model, batch, t);
             sum.div(Math.Max(1, labels)).backward();
             total += sum.item<float>();
             tokens += batch.AttentionMask.LongCount(m => m != 0);
         }
-        double gradNorm;
-        using (NewDisposeScope())
-        {
-            var grads = optimizer.Parameters.Select(p => p.Value).ToList();
-            gradNorm = config.MaxGradNorm > 0
-                ? nn.utils.clip_grad_norm_(grads, config.MaxGradNorm)
-                : GradientNorm(grads);
-        }
+        double gradNorm = GradientClipping.Apply(optimizer.Parameters.Select(p => p.Value), config.MaxGradNorm);
         optimizer.Step(lr);
         optimizer.ZeroGrad();
         return (total / Math.Max(1, labels), gradNorm, tokens);
-    }
-
-    private static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
-    {
-        double squares = 0;
-        foreach (var p in parameters)
-            if (p.grad is { } g) squares += g.to(ScalarType.Float64).pow(2).sum().item<double>();
-        return Math.Sqrt(squares);
     }
 
     /// <summary>Validation loss and exact-match accuracy.</summary>
@@ -268,7 +236,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
     /// <summary>Exact-match accuracy means something for SFT (one reference answer per prompt), not for pretraining text.</summary>
     private double? ExactMatchOf(EvaluationResult? evaluation) =>
-        config.Stage == "sft" && evaluation is { Samples: > 0 } e ? e.ExactMatch : null;
+        config.IsSupervised && evaluation is { Samples: > 0 } e ? e.ExactMatch : null;
 
     private string Describe(EvaluationResult evaluation) =>
         $"eval loss {evaluation.Loss:F4}" + (ExactMatchOf(evaluation) is { } a ? $", exact match {a:P1} of {evaluation.Samples}" : "");
@@ -282,13 +250,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
     private void SaveCheckpoint(CheckpointStore store, TrainerState state, LlamaForCausalLM model, LoraModel? lora, IOptimizer optimizer)
     {
-        store.Save(state, folder =>
-        {
-            SaveModel(folder, model, lora);
-            SafetensorsWriter.Write(Path.Combine(folder, OptimizerFile), optimizer.StateDict());
-            SafetensorsWriter.Write(Path.Combine(folder, RngFile), [new("cpu", get_rng_state())]);
-        });
-        store.Prune(config.SaveTotalLimit, state.BestStep);
+        TrainingCheckpoint.Save(store, state, folder => SaveModel(folder, model, lora), optimizer, config.SaveTotalLimit, state.BestStep);
     }
 
     /// <summary>The trained result in the ecosystem's format: a peft adapter for LoRA, else an HF model folder.</summary>
@@ -320,13 +282,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
     private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, EvaluationResult? finalEvaluation, double tokensPerSecond, LoraModel? lora, Device device)
     {
-        var records = MetricsLog.Read(Path.Combine(config.OutputDir, "metrics.jsonl"));
-        var train = records.Where(r => r["loss"] is not null).Select(r => new LossPoint(r["step"]!.GetValue<long>(), r["loss"]!.GetValue<double>())).ToList();
-        var validation = records.Where(r => r["eval_loss"] is not null).Select(r => new LossPoint(r["step"]!.GetValue<long>(), r["eval_loss"]!.GetValue<double>())).ToList();
-        LearningCurvePlot.Save(Path.Combine(config.OutputDir, "learning_curve.png"), train, validation, $"{Describe()} — {Path.GetFileName(config.OutputDir)}");
-        var diagnosis = FitDiagnosis.From(train, validation);
-        log($"fit: {diagnosis.Verdict} — {diagnosis.Reason}. {diagnosis.Advice}");
-        AtomicFile.WriteJson(Path.Combine(config.OutputDir, "diagnosis.json"), diagnosis.ToJson());
+        var (train, _, diagnosis) = RunReport.Write(config.OutputDir, $"{Describe()} — {Path.GetFileName(config.OutputDir)}", log);
 
         var counts = TrainableParameterCount.Of(model);
         var summary = new JsonObject
@@ -368,7 +324,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     private void RecordChatTemplate(string folder)
     {
         string file = Path.Combine(folder, TokenizerConfig.FileName);
-        if (config.Stage != "sft" || !File.Exists(file)) return;
+        if (!config.IsSupervised || !File.Exists(file)) return;
         if (Tokenizer.Template.Template is not ChatTemplate template) return;
         if (JsonNode.Parse(File.ReadAllText(file)) is not JsonObject json) return;
         if (json["chat_template"] is JsonValue current && current.TryGetValue(out string? source) && source == template.Source) return;

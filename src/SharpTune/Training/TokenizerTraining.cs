@@ -11,6 +11,9 @@ namespace SharpTune.Training;
 /// </summary>
 public sealed record TokenizerTraining
 {
+    /// <summary><c>type</c>: <c>bpe</c> (byte-level BPE, the default) or <c>wordpiece</c> (BERT's, for masked-LM encoders).</summary>
+    public string Type { get; init; } = "bpe";
+
     /// <summary><c>vocab_size</c>: the vocabulary to reach, counting special and byte tokens.</summary>
     public required int VocabSize { get; init; }
 
@@ -33,8 +36,11 @@ public sealed record TokenizerTraining
     public static TokenizerTraining Read(YamlSection s)
     {
         long vocab = s.OptionalLong("vocab_size") ?? throw s.Error("vocab_size", "required key 'vocab_size' is missing (e.g. 1024)");
+        string type = s.String("type") ?? "bpe";
+        if (type is not ("bpe" or "wordpiece")) throw s.Error("type", $"expected bpe or wordpiece, got '{type}'");
         var settings = new TokenizerTraining
         {
+            Type = type,
             VocabSize = vocab is >= 260 and <= 1 << 20 ? (int)vocab : throw s.Error("vocab_size", $"must be between 260 and {1 << 20}, got {vocab}"),
             MinFrequency = s.Long("min_frequency", 2) is >= 1 and var f ? f : throw s.Error("min_frequency", "must be at least 1"),
             BosToken = s.String("bos_token") ?? "<s>",
@@ -46,19 +52,34 @@ public sealed record TokenizerTraining
         return settings;
     }
 
+    /// <summary>
+    /// With <c>type: wordpiece</c>: learns a BERT WordPiece vocabulary from the files of <paramref name="datasets"/> and
+    /// writes tokenizer.json and tokenizer_config.json to <paramref name="folder"/>; returns the vocabulary.
+    /// </summary>
+    public IReadOnlyList<string> TrainWordPiece(IEnumerable<DatasetSpec> datasets, string folder)
+    {
+        var trainer = new WordPieceTrainer(VocabSize, MinFrequency, WordPieceTokenizerFiles.SpecialTokens);
+        foreach (var file in Files(datasets))
+            foreach (var text in TrainingTextReader.ReadDocuments(file, WordPieceTokenizerFiles.SpecialTokens))
+                trainer.AddText(text);
+        if (trainer.WordCount == 0) throw new SharpTuneException("train_tokenizer: the datasets hold no text to learn from");
+        var vocab = trainer.Train();
+        WordPieceTokenizerFiles.Write(folder, vocab);
+        return vocab;
+    }
+
+    private static IEnumerable<string> Files(IEnumerable<DatasetSpec> datasets) => datasets.SelectMany(spec =>
+        spec.Generate is null ? RecordSources.Files(spec) : throw new SharpTuneException($"{spec.ConfigPosition}: train_tokenizer learns from files; a generated dataset has none"));
+
     /// <summary>Learns the tokenizer from the files of <paramref name="datasets"/> and writes tokenizer.json and tokenizer_config.json to <paramref name="folder"/>.</summary>
     public TrainedBpe Train(IEnumerable<DatasetSpec> datasets, string folder)
     {
         var specials = new List<string> { BosToken, EosToken, PadToken };
         specials.AddRange(SpecialTokens.Where(t => !specials.Contains(t)));
         var trainer = new BpeTrainer(new BpeTrainerOptions { VocabSize = VocabSize, MinFrequency = MinFrequency, SpecialTokens = specials });
-        foreach (var spec in datasets)
-        {
-            if (spec.Generate is not null) throw new SharpTuneException($"{spec.ConfigPosition}: train_tokenizer learns from files; a generated dataset has none");
-            foreach (var file in RecordSources.Files(spec))
-                foreach (var text in TrainingTextReader.ReadDocuments(file, specials))
-                    trainer.AddText(text);
-        }
+        foreach (var file in Files(datasets))
+            foreach (var text in TrainingTextReader.ReadDocuments(file, specials))
+                trainer.AddText(text);
         if (trainer.PieceCount == 0) throw new SharpTuneException("train_tokenizer: the datasets hold no text to learn from");
         var model = trainer.Train();
         BpeTokenizerFiles.Write(folder, model, new BpeTokenizerFileOptions { BosToken = BosToken, EosToken = EosToken, PadToken = PadToken });

@@ -1,6 +1,7 @@
 using SharpTune.Adapters;
 using SharpTune.Config;
 using SharpTune.Data;
+using SharpTune.Training.Distillation;
 using SharpTune.Training.Optimization;
 
 namespace SharpTune.Training;
@@ -89,6 +90,18 @@ public sealed record TrainConfig
     /// <summary><c>sample_prompt</c>: text continued greedily at the end of the run, shown and saved in summary.json.</summary>
     public string? SamplePrompt { get; init; }
 
+    /// <summary><c>objective</c>: <c>clm</c> (causal LM, the default) or <c>mlm</c> (masked LM: a BERT encoder, with <c>stage: pretrain</c>).</summary>
+    public string Objective { get; init; } = "clm";
+
+    /// <summary><c>mlm_probability</c>: the share of tokens masked for masked-LM training (0.15).</summary>
+    public double MlmProbability { get; init; } = 0.15;
+
+    /// <summary>With <c>stage: distill</c>: the teacher and the <c>kd_*</c> settings.</summary>
+    public DistillationSettings? Distillation { get; init; }
+
+    /// <summary>Whether the stage trains answers to prompts (sft, distill), so exact match and the chat template apply.</summary>
+    public bool IsSupervised => Stage is "sft" or "distill";
+
     /// <summary>The keys this reader owns at the top level, besides the data and adapter keys.</summary>
     public static readonly IReadOnlyList<string> TrainerKeys =
     [
@@ -96,7 +109,7 @@ public sealed record TrainConfig
         "warmup_steps", "warmup_ratio", "optimizer", "adam_beta1", "adam_beta2", "adam_epsilon", "sgd_momentum", "weight_decay",
         "max_grad_norm", "bf16", "gradient_checkpointing", "logging_steps", "eval_steps", "save_steps", "save_total_limit",
         "early_stopping_patience", "early_stopping_threshold", "device", "sample_prompt",
-        "train_tokenizer", "overrides_of_model_config",
+        "train_tokenizer", "overrides_of_model_config", "objective", "mlm_probability",
     ];
 
     /// <summary>Reads and checks the config at <paramref name="path"/> with <paramref name="overrides"/> (<c>key=value</c>) applied.</summary>
@@ -110,7 +123,10 @@ public sealed record TrainConfig
         string outputDir = data.OutputDir ?? throw new SharpTuneException($"{path}: required key 'output_dir' is missing");
         bool allText = data.Datasets.All(d => d.Format == DatasetFormat.Text);
         string stage = root.String("stage") ?? (allText ? "pretrain" : "sft");
-        if (stage is not ("pretrain" or "sft")) throw root.Error("stage", $"expected pretrain or sft, got '{stage}'");
+        if (stage is not ("pretrain" or "sft" or "distill")) throw root.Error("stage", $"expected pretrain, sft or distill, got '{stage}'");
+        var distillation = DistillationSettings.Read(yaml, outputDir);
+        if (stage == "distill" && distillation is null) throw root.Error("stage", "distill needs teacher_model (a model folder, an adapter folder or run:OTHER.yaml)");
+        if (stage != "distill" && distillation is not null) throw root.Error("teacher_model", "a teacher is used only with stage: distill");
         if (data.Datasets.FirstOrDefault(d => d.Format == DatasetFormat.Preference) is { } pref)
             throw new SharpTuneException($"{pref.ConfigPosition}: preference data is for reward modelling and DPO, not {stage}");
 
@@ -177,6 +193,9 @@ public sealed record TrainConfig
             Seed = data.Seed,
             Device = root.String("device") ?? "auto",
             SamplePrompt = root.String("sample_prompt"),
+            Distillation = distillation,
+            Objective = root.String("objective") ?? "clm",
+            MlmProbability = root.Double("mlm_probability", 0.15),
         };
         yaml.RejectUnknownKeys();
 
@@ -198,6 +217,25 @@ public sealed record TrainConfig
             throw root.Error("early_stopping_patience", "needs a validation set: set val_set_size");
         if (config.EvalSteps is not null && data.ValSetSize <= 0)
             throw root.Error("eval_steps", "needs a validation set: set val_set_size");
+        if (config.Objective is not ("clm" or "mlm")) throw root.Error("objective", $"expected clm or mlm, got '{config.Objective}'");
+        if (config.Objective == "mlm")
+        {
+            if (stage != "pretrain") throw root.Error("objective", "mlm is a pretraining objective: use it with stage: pretrain");
+            if (adapter.Kind != AdapterKind.None) throw root.Error("adapter", "masked-LM pretraining trains the whole encoder; adapters are not supported with objective: mlm");
+            if (data.SamplePacking) throw root.Error("sample_packing", "masked-LM rows are not packed (the encoder attends across the whole row)");
+            if (config.EarlyStoppingPatience is not null) throw root.Error("early_stopping_patience", "is not supported with objective: mlm");
+            if (trainTokenizer is { Type: not "wordpiece" }) throw root.Error("train_tokenizer", "a BERT encoder needs type: wordpiece");
+            if (!(config.MlmProbability is > 0 and < 1)) throw root.Error("mlm_probability", $"must be in (0, 1), got {config.MlmProbability}");
+        }
+        else
+        {
+            if (root.Has("mlm_probability")) throw root.Error("mlm_probability", "is for objective: mlm");
+            if (trainTokenizer is { Type: "wordpiece" }) throw root.Error("train_tokenizer", "type: wordpiece is for BERT encoders (objective: mlm)");
+        }
+        if (distillation is { TopK: not null } && data.SamplePacking)
+            throw root.Error("kd_top_k", "the cached teacher logits are looked up per sample: turn sample_packing off");
+        if (distillation is not null && trainTokenizer is not null)
+            throw root.Error("train_tokenizer", "a distilled student shares the teacher's tokenizer; it cannot learn its own");
         if (stage == "pretrain" && !allText)
             throw root.Error("stage", "pretrain takes text datasets; chat and instruction data are for sft");
         return config;

@@ -39,18 +39,21 @@ public static class TrainingRuns
         if (chain.Contains(full)) throw new SharpTuneException($"{configFile}: base_model: run: goes round in a circle ({string.Join(" → ", chain.Append(full))})");
         chain.Add(full);
         var config = TrainConfig.Load(configFile, overrides);
-        if (config.BaseRun is { } baseRun)
+        foreach (var (role, run) in new[] { ("base model", config.BaseRun), ("teacher", config.Distillation?.TeacherRun) })
         {
-            var baseConfig = TrainConfig.Load(baseRun);
-            if (IsFinished(baseConfig))
-                log($"base model: {baseConfig.OutputDir}, already trained by {baseRun}");
+            if (run is null) continue;
+            var runConfig = TrainConfig.Load(run);
+            if (IsFinished(runConfig))
+                log($"{role}: {runConfig.OutputDir}, already trained by {run}");
             else
             {
-                log($"base model: training {baseRun} first (its output {baseConfig.OutputDir} is {(Directory.Exists(baseConfig.OutputDir) ? "unfinished or from another version of it" : "not there yet")})");
-                Train(baseRun, [], resume, log, progress, chain);
-                log($"base model ready; now {configFile}");
+                log($"{role}: training {run} first (its output {runConfig.OutputDir} is {(Directory.Exists(runConfig.OutputDir) ? "unfinished or from another version of it" : "not there yet")})");
+                Train(run, [], resume, log, progress, [.. chain]);
+                log($"{role} ready; now {configFile}");
             }
         }
+        if (config.Objective == "mlm") return new MaskedLmRecipe(config, log, progress).Run(resume);
+        if (config.Stage == "distill") return new Distillation.DistillRecipe(config, log, progress).Run(resume);
         return new CausalLmRecipe(config, log, progress).Run(resume);
     }
 }

@@ -11,7 +11,7 @@ namespace SharpTune.Tokenization.Hf;
 /// vocabularies) and the adjacent pair with the lowest merge rank is merged, leftmost first, until no pair has a rank.
 /// Symbols are vocabulary ids throughout; a per-pre-token cache skips the work for words seen before.
 /// </summary>
-internal sealed class BpeModel
+internal sealed class BpeModel : TokenizerModel
 {
     private const int MaxCachedLength = 256;
     // Longer pieces are cut where no merge can reach across (see EncodeInChunks).
@@ -62,20 +62,20 @@ internal sealed class BpeModel
         if (!IgnoreMerges && Prefix.Length == 0 && Suffix.Length == 0) _joinsBefore = JoinsBefore(vocab.Keys);
     }
 
-    public int UnkId { get; }
+    public override int UnkId { get; }
     public string? UnkToken { get; }
     public bool FuseUnk { get; }
     public bool ByteFallback { get; }
     public bool IgnoreMerges { get; }
     public string Prefix { get; }
     public string Suffix { get; }
-    public IReadOnlyDictionary<string, int> Vocab => _vocab;
+    public override IReadOnlyDictionary<string, int> Vocab => _vocab;
 
     /// <summary>
     /// Appends the ids of one pre-token. With <paramref name="bytes"/>, <paramref name="piece"/> is raw text whose UTF-8
     /// bytes are the symbols (the byte-level pre-tokenizer deferred its mapping to here).
     /// </summary>
-    public void Encode(ReadOnlySpan<char> piece, bool bytes, List<int> output)
+    public override void Encode(ReadOnlySpan<char> piece, bool bytes, List<int> output)
     {
         if (piece.Length == 0) return;
         if (piece.Length > ChunkAbove && !bytes && _joinsBefore != null)

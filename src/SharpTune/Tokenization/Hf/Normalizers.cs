@@ -122,3 +122,77 @@ internal sealed class StripAccentsNormalizer : Normalizer
         return sb?.ToString() ?? text;
     }
 }
+
+/// <summary>
+/// BERT's normalizer, in tokenizers' order: drop NUL, U+FFFD and control characters and turn whitespace into spaces
+/// (<c>clean_text</c>), put spaces around CJK ideographs (<c>handle_chinese_chars</c>), strip accents (NFD, then
+/// no nonspacing marks; <c>strip_accents</c>, by default as <c>lowercase</c>), then lowercase — character by
+/// character as tokenizers' BertNormalizer does (so a final capital sigma becomes σ, not ς, unlike the Lowercase
+/// normalizer's whole-string mapping).
+/// </summary>
+internal sealed class BertNormalizer(bool cleanText, bool handleChineseChars, bool stripAccents, bool lowercase) : Normalizer
+{
+    private static readonly UnicodeFormNormalizer Nfd = new(NormalizationKind.Nfd);
+
+    public override string Normalize(string text)
+    {
+        if (cleanText || handleChineseChars)
+        {
+            var sb = new StringBuilder(text.Length);
+            for (int i = 0; i < text.Length;)
+            {
+                int cp = CodePoints.At(text, i, out int len);
+                i += len;
+                if (cleanText)
+                {
+                    if (cp == 0 || cp == 0xFFFD || IsControl(cp)) continue;
+                    if (IsWhitespace(cp))
+                    {
+                        sb.Append(' ');
+                        continue;
+                    }
+                }
+                if (handleChineseChars && IsChinese(cp)) sb.Append(' ').Append(char.ConvertFromUtf32(cp)).Append(' ');
+                else sb.Append(char.ConvertFromUtf32(cp));
+            }
+            text = sb.ToString();
+        }
+        if (stripAccents)
+        {
+            text = Nfd.Normalize(text);
+            var sb = new StringBuilder(text.Length);
+            for (int i = 0; i < text.Length;)
+            {
+                int cp = CodePoints.At(text, i, out int len);
+                if (CharUnicodeInfo.GetUnicodeCategory(cp) != UnicodeCategory.NonSpacingMark) sb.Append(text, i, len);
+                i += len;
+            }
+            text = sb.ToString();
+        }
+        return lowercase ? Lowercase(text) : text;
+    }
+
+    private static string Lowercase(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        for (int i = 0; i < text.Length;)
+        {
+            int cp = CodePoints.At(text, i, out int len);
+            if (cp == 0x130) sb.Append("i\u0307");
+            else if (len == 1) sb.Append(char.ToLowerInvariant(text[i]));
+            else sb.Append(text.Substring(i, len).ToLowerInvariant());
+            i += len;
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsWhitespace(int cp) => cp is '\t' or '\n' or '\r' or ' ' || (cp <= 0xFFFF && char.IsWhiteSpace((char)cp));
+
+    private static bool IsControl(int cp) => cp is not ('\t' or '\n' or '\r')
+        && CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.OtherNotAssigned
+            or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate;
+
+    private static bool IsChinese(int cp) =>
+        cp is (>= 0x4E00 and <= 0x9FFF) or (>= 0x3400 and <= 0x4DBF) or (>= 0x20000 and <= 0x2A6DF) or (>= 0x2A700 and <= 0x2B73F)
+            or (>= 0x2B740 and <= 0x2B81F) or (>= 0x2B920 and <= 0x2CEAF) or (>= 0xF900 and <= 0xFAFF) or (>= 0x2F800 and <= 0x2FA1F);
+}

@@ -24,7 +24,7 @@ internal sealed class TokenizerJson
 
     private TokenizerJson(string path) => _path = path;
 
-    public required BpeModel Model { get; init; }
+    public required TokenizerModel Model { get; init; }
     public Normalizer? Normalizer { get; init; }
     public PreTokenizer? PreTokenizer { get; init; }
     public PostProcessor? PostProcessor { get; init; }
@@ -79,8 +79,8 @@ internal sealed class TokenizerJson
             {
                 string key = reader.GetString()!;
                 reader.Read();
-                if (key is "vocab" or "merges" && ModelString(model, "type", "model") is { } type && type != "BPE")
-                    throw Unsupported("model", "model", type, "BPE");
+                if (key is "vocab" or "merges" && ModelString(model, "type", "model") is { } type && type is not ("BPE" or "WordPiece"))
+                    throw Unsupported("model", "model", type, "BPE, WordPiece");
                 if (key == "vocab" && vocab == null)
                     vocab = ReadVocab(ref reader, "model.vocab");
                 else if (key == "merges" && vocab != null && model.ContainsKey("continuing_subword_prefix") && merges == null)
@@ -203,7 +203,7 @@ internal sealed class TokenizerJson
             ? (v.ValueKind == JsonValueKind.String ? v.GetString() : throw Fail($"{where}.{key}", $"must be a string, got {v.ValueKind}"))
             : null;
 
-    private BpeModel ReadModel(Dictionary<string, JsonElement> model, Dictionary<string, int>? vocab, MergeTable? merges, string where)
+    private TokenizerModel ReadModel(Dictionary<string, JsonElement> model, Dictionary<string, int>? vocab, MergeTable? merges, string where)
     {
         bool Flag(string key) => model.TryGetValue(key, out var v) && v.ValueKind switch
         {
@@ -212,9 +212,15 @@ internal sealed class TokenizerJson
             _ => throw Fail($"{where}.{key}", $"must be true or false, got {v.GetRawText()}"),
         };
 
-        string type = ModelString(model, "type", where) ?? "BPE";
-        if (type != "BPE") throw Unsupported(where, "model", type, "BPE");
+        string type = ModelString(model, "type", where) ?? (merges == null ? "WordPiece" : "BPE");
+        if (type is not ("BPE" or "WordPiece")) throw Unsupported(where, "model", type, "BPE, WordPiece");
         if (vocab == null) throw Fail(where + ".vocab", "is missing");
+        if (type == "WordPiece")
+        {
+            long maxChars = model.TryGetValue("max_input_chars_per_word", out var m) && m.ValueKind == JsonValueKind.Number && m.TryGetInt64(out long v) ? v : 100;
+            if (maxChars is < 1 or > 1 << 20) throw Fail(where + ".max_input_chars_per_word", $"must be between 1 and {1 << 20}");
+            return new WordPieceModel(vocab, ModelString(model, "unk_token", where) ?? "[UNK]", ModelString(model, "continuing_subword_prefix", where) ?? "##", (int)maxChars);
+        }
         if (merges == null) throw Fail(where + ".merges", "is missing");
         return new BpeModel(vocab, merges, ModelString(model, "unk_token", where), Flag("fuse_unk"), Flag("byte_fallback"), Flag("ignore_merges"),
             ModelString(model, "continuing_subword_prefix", where), ModelString(model, "end_of_word_suffix", where));
@@ -338,6 +344,10 @@ internal sealed class TokenizerJson
             case "NFKC": return new UnicodeFormNormalizer(NormalizationKind.Nfkc);
             case "NFKD": return new UnicodeFormNormalizer(NormalizationKind.Nfkd);
             case "Lowercase": return new LowercaseNormalizer();
+            case "BertNormalizer":
+                bool lowercase = Bool(e, "lowercase", where, true);
+                return new BertNormalizer(Bool(e, "clean_text", where, true), Bool(e, "handle_chinese_chars", where, true),
+                    Optional(e, "strip_accents") is { ValueKind: JsonValueKind.True or JsonValueKind.False } sa ? sa.GetBoolean() : lowercase, lowercase);
             case "StripAccents": return new StripAccentsNormalizer();
             case "Strip": return new StripNormalizer(Bool(e, "strip_left", where, true), Bool(e, "strip_right", where, true));
             case "Prepend": return new PrependNormalizer(RequiredString(e, "prepend", where));
@@ -346,7 +356,7 @@ internal sealed class TokenizerJson
                 string content = RequiredString(e, "content", where);
                 return Compiling(where, () => new ReplaceNormalizer(literal, regex, content));
             default:
-                throw Unsupported(where, "normalizer", type, "Sequence, NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Prepend, Replace");
+                throw Unsupported(where, "normalizer", type, "Sequence, NFC, NFD, NFKC, NFKD, Lowercase, BertNormalizer, StripAccents, Strip, Prepend, Replace");
         }
     }
 

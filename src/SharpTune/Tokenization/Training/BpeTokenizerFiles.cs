@@ -178,6 +178,6 @@ public static class BpeTokenizerFiles
         throw new SharpTuneException($"'{token}' is not one of the special tokens");
     }
 
-    private static void WriteJson(string path, JsonNode node) =>
+    internal static void WriteJson(string path, JsonNode node) =>
         AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(node.ToJsonString(Json) + "\n")));
 }

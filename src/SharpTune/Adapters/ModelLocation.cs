@@ -1,8 +1,7 @@
-using SharpTune.Adapters;
 using SharpTune.Models;
 using static TorchSharp.torch;
 
-namespace SharpTune.Cli.Commands;
+namespace SharpTune.Adapters;
 
 /// <summary>
 /// Where --model (and --adapter) point: a model folder with an optional peft LoRA adapter, or an adapter folder
@@ -12,7 +11,7 @@ namespace SharpTune.Cli.Commands;
 /// <param name="ModelFolder">The HF model folder with the base weights.</param>
 /// <param name="AdapterFolder">The LoRA adapter to merge after loading, if any.</param>
 /// <param name="TokenizerFolder">Where tokenizer.json / tokenizer_config.json are read from.</param>
-internal sealed record ModelLocation(string ModelFolder, string? AdapterFolder, string TokenizerFolder)
+public sealed record ModelLocation(string ModelFolder, string? AdapterFolder, string TokenizerFolder)
 {
     /// <summary>Resolves the --model and --adapter values.</summary>
     public static ModelLocation Resolve(string model, string? adapter)
