@@ -50,7 +50,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
         // The model and what of it trains.
         using var model = LoadModel(device);
-        var lora = config.Adapter.Apply(model, config.BaseModel, config.Seed);
+        var adapter = config.Adapter.Apply(model, config.BaseModel, config.Seed, text => Tokenizer.Tokenizer.Encode(text));
         model.Model.GradientCheckpointing = config.GradientCheckpointing;
         var trainable = TrainableParameter.Of(model);
         if (trainable.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: the adapter settings leave nothing to train");
@@ -79,7 +79,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         if (resumeFrom is not null)
         {
             state = TrainerState.Load(resumeFrom);
-            LoadTrainable(trainable, resumeFrom, lora);
+            LoadTrainable(trainable, resumeFrom, adapter);
             using (var saved = SafetensorsFile.Open(Path.Combine(resumeFrom, OptimizerFile)))
                 optimizer.LoadStateDict(saved.Tensors.ToDictionary(t => t.Name, t => saved.ReadTensor(t.Name)), saved.Path);
             using (var rng = SafetensorsFile.Open(Path.Combine(resumeFrom, RngFile)))
@@ -156,10 +156,10 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
                         stoppedEarly = true;
                     }
                     if (improved && config.EarlyStoppingPatience is not null && state.GlobalStep % saveEvery != 0)
-                        SaveCheckpoint(store, state, model, lora, optimizer);
+                        SaveCheckpoint(store, state, model, adapter, optimizer);
                 }
                 if (state.GlobalStep % saveEvery == 0 || last || stoppedEarly)
-                    SaveCheckpoint(store, state, model, lora, optimizer);
+                    SaveCheckpoint(store, state, model, adapter, optimizer);
                 if (stoppedEarly) break;
             }
             if (micro >= microPerEpoch) state = state with { EpochsDone = state.EpochsDone + 1, MicroBatchesIntoEpoch = 0 };
@@ -168,30 +168,31 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         // Early stopping keeps the best weights, not the last.
         if (config.EarlyStoppingPatience is not null && state.BestStep is { } bestStep && bestStep != state.GlobalStep && Directory.Exists(store.PathOf(bestStep)))
         {
-            LoadTrainable(trainable, store.PathOf(bestStep), lora);
+            LoadTrainable(trainable, store.PathOf(bestStep), adapter);
             log($"kept the weights of step {bestStep} (eval loss {state.BestMetric:F4})");
             lastEvaluation = null;
         }
         // The kept model's own scores (an evaluation of the last step is reused; after a restore or a resume at the end, measured again).
         var finalEvaluation = hasValidation ? lastEvaluation ?? Evaluate(model, data, device) : null;
-        SaveModel(config.OutputDir, model, lora);
+        SaveModel(config.OutputDir, model, adapter);
         if (!config.BaseModel.StartsWith("preset:", StringComparison.Ordinal))
             HfModelFolder.CopyCompanionFiles([config.BaseModel, .. config.Data.Tokenizer is { } t ? new[] { t } : []], config.OutputDir);
         RecordChatTemplate(config.OutputDir);
-        return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lora, device);
+        return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), device);
     }
 
     private string Describe() => config.Adapter.Kind switch
     {
         AdapterKind.Lora => $"{config.Stage} with LoRA (r={config.Adapter.Lora!.R}, alpha={config.Adapter.Lora.Alpha})",
         AdapterKind.Freeze => $"{config.Stage} with freeze tuning",
+        AdapterKind.PromptTuning or AdapterKind.PrefixTuning or AdapterKind.PTuning => $"{config.Stage} with {config.Adapter.MethodName} ({config.Adapter.Prompt!.NumVirtualTokens} virtual tokens)",
         _ => $"{config.Stage}, full fine-tuning",
     };
 
     private LlamaForCausalLM LoadModel(Device device)
     {
         // Frozen weights may live in bf16 on CUDA; trained ones stay fp32 (LoRA's own matrices are fp32 regardless).
-        bool frozenBase = config.Adapter.Kind == AdapterKind.Lora;
+        bool frozenBase = config.Adapter.FreezesBase;
         var dtype = config.Bf16 switch
         {
             "true" => ScalarType.BFloat16,
@@ -286,30 +287,30 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         return record;
     }
 
-    private void SaveCheckpoint(CheckpointStore store, TrainerState state, LlamaForCausalLM model, LoraModel? lora, IOptimizer optimizer)
+    private void SaveCheckpoint(CheckpointStore store, TrainerState state, LlamaForCausalLM model, IPeftAdapter? adapter, IOptimizer optimizer)
     {
         store.Save(state, folder =>
         {
-            SaveModel(folder, model, lora);
+            SaveModel(folder, model, adapter);
             SafetensorsWriter.Write(Path.Combine(folder, OptimizerFile), optimizer.StateDict());
             SafetensorsWriter.Write(Path.Combine(folder, RngFile), [new("cpu", get_rng_state())]);
         });
         store.Prune(config.SaveTotalLimit, state.BestStep);
     }
 
-    /// <summary>The trained result in the ecosystem's format: a peft adapter for LoRA, else an HF model folder.</summary>
-    private static void SaveModel(string folder, LlamaForCausalLM model, LoraModel? lora)
+    /// <summary>The trained result in the ecosystem's format: a peft adapter for LoRA and the prompt methods, else an HF model folder.</summary>
+    private static void SaveModel(string folder, LlamaForCausalLM model, IPeftAdapter? adapter)
     {
-        if (lora is not null) lora.Save(folder);
+        if (adapter is not null) adapter.Save(folder);
         else HfModelFolder.Save(model, folder);
     }
 
-    /// <summary>Copies the trained values from a checkpoint (or saved output) in <paramref name="folder"/>: the adapter's tensors for LoRA, else the trainable parameters of the model folder.</summary>
-    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, LoraModel? lora)
+    /// <summary>Copies the trained values from a checkpoint (or saved output) in <paramref name="folder"/>: the adapter's tensors for a peft adapter, else the trainable parameters of the model folder.</summary>
+    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, IPeftAdapter? adapter)
     {
-        if (lora is not null)
+        if (adapter is not null)
         {
-            lora.LoadWeights(folder);
+            adapter.LoadWeights(folder);
             return;
         }
         using var reader = CheckpointReader.Open(folder);
@@ -324,7 +325,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         }
     }
 
-    private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, EvaluationResult? finalEvaluation, double tokensPerSecond, LoraModel? lora, Device device)
+    private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, EvaluationResult? finalEvaluation, double tokensPerSecond, Device device)
     {
         var records = MetricsLog.Read(Path.Combine(config.OutputDir, "metrics.jsonl"));
         var train = records.Where(r => r["loss"] is not null).Select(r => new LossPoint(r["step"]!.GetValue<long>(), r["loss"]!.GetValue<double>())).ToList();
@@ -339,7 +340,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             ["stage"] = config.Stage,
             ["config_sha256"] = config.Fingerprint,
-            ["method"] = config.Adapter.Kind.ToString().ToLowerInvariant(),
+            ["method"] = config.Adapter.MethodName,
             ["device"] = device.ToString(),
             ["steps"] = state.GlobalStep,
             ["epochs"] = state.EpochsDone + (double)state.MicroBatchesIntoEpoch / Math.Max(1, (data.Train.Count + config.MicroBatchSize - 1) / config.MicroBatchSize),
