@@ -259,7 +259,7 @@ public sealed class PromptLearningTests
                 if (step == 0) first = loss.item<float>();
                 last = loss.item<float>();
             }
-            Assert.True(last < 0.6 * first, $"{variant}: loss {first:F3} -> {last:F3}");
+            Assert.True(last < 0.7 * first, $"{variant}: loss {first:F3} -> {last:F3}");
             Assert.True(TrainableParameterCount.Of(model).Trainable > 0 && adapter.Encoder.parameters().All(p => p.requires_grad));
         }
     }

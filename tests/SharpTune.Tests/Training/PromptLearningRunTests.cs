@@ -27,7 +27,7 @@ public sealed class PromptLearningRunTests
         datasets:
           - path: chat.jsonl
             type: messages
-        sequence_len: 64
+        sequence_len: 128
         micro_batch_size: 4
         max_steps: 8
         save_steps: 4
@@ -78,7 +78,7 @@ public sealed class PromptLearningRunTests
     }
 
     [Theory]
-    [InlineData("adapter: lora\nnum_virtual_tokens: 4\n", "run.yaml:1: num_virtual_tokens: applies to adapter prompt_tuning or prefix_tuning or p_tuning, not lora")]
+    [InlineData("adapter: lora\nnum_virtual_tokens: 4\n", "run.yaml:2: num_virtual_tokens: applies to adapter prompt_tuning or prefix_tuning or p_tuning, not lora")]
     [InlineData("adapter: prompt_tuning\nprefix_projection: true\n", "prefix_projection: applies to adapter prefix_tuning, not prompt_tuning")]
     [InlineData("adapter: prompt_tuning\nprompt_tuning_init: TEXT\n", "prompt_tuning_init: TEXT needs prompt_tuning_init_text")]
     [InlineData("adapter: p_tuning\nencoder_reparameterization_type: GRU\n", "encoder_reparameterization_type: 'GRU' is not supported (use MLP or LSTM)")]
