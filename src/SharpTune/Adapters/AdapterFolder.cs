@@ -73,7 +73,7 @@ public static class AdapterFolder
         try
         {
             long length = new FileInfo(path).Length;
-            if (length > PeftAdapterConfig.MaxFileBytes) throw new SharpTuneException($"{path}: {length} bytes is too large for an adapter config");
+            if (length > PeftAdapterConfig.MaxFileBytes) throw new SharpTuneException($"{path}: {length} bytes is too large for an adapter config (limit {PeftAdapterConfig.MaxFileBytes})");
             return JsonNode.Parse(File.ReadAllText(path, Encoding.UTF8)) as JsonObject ?? throw new SharpTuneException($"{path}: expected a JSON object");
         }
         catch (JsonException e)
