@@ -54,6 +54,7 @@ public static class AdapterFolder
     public static string Apply(LlamaForCausalLM model, string folder)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (!Directory.Exists(folder)) throw new SharpTuneException($"{folder}: adapter folder not found");
         string type = PeftType(folder);
         if (PromptLearningConfig.IsPromptPeftType(type))
         {
