@@ -30,6 +30,10 @@ internal static class MergeCommand
             string modelDir = result.GetValue(model)!, adapterDir = result.GetValue(adapter)!, outDir = result.GetValue(output)!;
             if (Path.GetFullPath(outDir).TrimEnd('/') == Path.GetFullPath(modelDir).TrimEnd('/'))
                 throw new SharpTuneException("merge: --out must be a new folder, not the base model's own");
+            if (Directory.Exists(adapterDir) && AdapterFolder.IsAdapter(adapterDir) && AdapterFolder.PeftType(adapterDir) is var peftType
+                && SharpTune.Adapters.PromptLearning.PromptLearningConfig.IsPromptPeftType(peftType))
+                throw new SharpTuneException($"merge: {adapterDir} is a {peftType} adapter: its virtual tokens are extra inputs, not a change to the weights, "
+                    + "so there is nothing to merge; use it as it is (generate/chat/eval --model BASE --adapter DIR, or --model DIR)");
             var dev = Backend.ComputeDevice.Resolve(result.GetValue(device)!, "--device");
             var config = HfModelFolder.LoadConfig(modelDir);
             string dtypeName = result.GetValue(dtype)!;

@@ -11,4 +11,13 @@ public enum AdapterKind
 
     /// <summary><c>adapter: freeze</c>: only the layers and modules of the freeze_* keys train.</summary>
     Freeze,
+
+    /// <summary><c>adapter: prompt_tuning</c>: trainable embeddings prepended to the input (peft PROMPT_TUNING).</summary>
+    PromptTuning,
+
+    /// <summary><c>adapter: prefix_tuning</c>: trainable keys and values before every layer's own (peft PREFIX_TUNING).</summary>
+    PrefixTuning,
+
+    /// <summary><c>adapter: p_tuning</c>: prepended embeddings produced by a trained prompt encoder (peft P_TUNING).</summary>
+    PTuning,
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SharpTune.Adapters.PromptLearning;
 using SharpTune.Config;
 using SharpTune.Models;
 using SharpTune.Quantization;
@@ -10,7 +11,10 @@ namespace SharpTune.Adapters;
 /// <c>lora_alpha</c>, <c>lora_dropout</c>, <c>lora_target_modules</c>, <c>lora_target_linear</c>,
 /// <c>lora_modules_to_save</c>, <c>peft_use_rslora</c>, <c>peft_layers_to_transform</c>, <c>peft_layers_pattern</c>,
 /// <c>peft_init_lora_weights</c>, <c>lora_model_dir</c>) and LLaMA-Factory's for freeze tuning (<c>adapter: freeze</c>,
-/// <c>freeze_trainable_layers</c>, <c>freeze_trainable_modules</c>, <c>freeze_extra_modules</c>). <c>adapter: qlora</c>
+/// <c>freeze_trainable_layers</c>, <c>freeze_trainable_modules</c>, <c>freeze_extra_modules</c>), and peft's for the
+/// prompt-based methods (<c>adapter: prompt_tuning | prefix_tuning | p_tuning</c>, <c>num_virtual_tokens</c>,
+/// <c>prompt_tuning_init</c>, <c>prompt_tuning_init_text</c>, <c>prefix_projection</c>, <c>encoder_hidden_size</c>,
+/// <c>encoder_reparameterization_type</c>, <c>encoder_num_layers</c>, <c>encoder_dropout</c>). <c>adapter: qlora</c>
 /// (axolotl's spelling) is LoRA on a 4-bit base; the base's quantization keys are <see cref="QuantizationConfig"/>'s.
 /// </summary>
 public sealed record AdapterSettings
@@ -23,6 +27,19 @@ public sealed record AdapterSettings
     ];
 
     private static readonly string[] FreezeKeys = ["freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules"];
+
+    /// <summary>The prompt-method keys and the methods each applies to.</summary>
+    private static readonly (string Key, AdapterKind[] Methods)[] PromptKeys =
+    [
+        ("num_virtual_tokens", [AdapterKind.PromptTuning, AdapterKind.PrefixTuning, AdapterKind.PTuning]),
+        ("prompt_tuning_init", [AdapterKind.PromptTuning]),
+        ("prompt_tuning_init_text", [AdapterKind.PromptTuning]),
+        ("prefix_projection", [AdapterKind.PrefixTuning]),
+        ("encoder_hidden_size", [AdapterKind.PrefixTuning, AdapterKind.PTuning]),
+        ("encoder_reparameterization_type", [AdapterKind.PTuning]),
+        ("encoder_num_layers", [AdapterKind.PTuning]),
+        ("encoder_dropout", [AdapterKind.PTuning]),
+    ];
 
     /// <summary><c>adapter</c>.</summary>
     public AdapterKind Kind { get; init; }
@@ -39,14 +56,23 @@ public sealed record AdapterSettings
     /// <summary>How the frozen base weights are quantized (<c>adapter: qlora</c>, <c>load_in_4bit</c>, <c>load_in_8bit</c>); null for full precision.</summary>
     public QuantizationConfig? Quantization { get; init; }
 
-    /// <summary>The method's name as users write it: full, freeze, lora, or qlora (LoRA on a 4-bit base).</summary>
+    /// <summary>The prompt-method settings when <see cref="Kind"/> is prompt, prefix or P-tuning.</summary>
+    public PromptLearningConfig? Prompt { get; init; }
+
+    /// <summary>The method's name as users write it (and summary.json records it): full, freeze, lora, qlora (LoRA on a 4-bit base), prompt_tuning, prefix_tuning or p_tuning.</summary>
     public string Method => Kind switch
     {
         AdapterKind.Lora when Quantization is { Is4Bit: true } => "qlora",
         AdapterKind.Lora => "lora",
         AdapterKind.Freeze => "freeze",
+        AdapterKind.PromptTuning => "prompt_tuning",
+        AdapterKind.PrefixTuning => "prefix_tuning",
+        AdapterKind.PTuning => "p_tuning",
         _ => "full",
     };
+
+    /// <summary>Whether the base model's weights stay frozen (everything but full and freeze tuning).</summary>
+    public bool FreezesBase => Kind is AdapterKind.Lora or AdapterKind.PromptTuning or AdapterKind.PrefixTuning or AdapterKind.PTuning;
 
     /// <summary>
     /// Reads the adapter keys of <paramref name="config"/>'s top level (marking them read); <c>lora_model_dir</c>
@@ -74,7 +100,10 @@ public sealed record AdapterSettings
             "" or "full" => AdapterKind.None,
             "lora" or "qlora" => AdapterKind.Lora,
             "freeze" => AdapterKind.Freeze,
-            _ => throw yaml.Error("adapter", $"unknown adapter '{adapter}' (use lora, qlora, freeze or full; leaving it out means full)"),
+            "prompt_tuning" => AdapterKind.PromptTuning,
+            "prefix_tuning" => AdapterKind.PrefixTuning,
+            "p_tuning" => AdapterKind.PTuning,
+            _ => throw yaml.Error("adapter", $"unknown adapter '{adapter}' (use lora, qlora, freeze, prompt_tuning, prefix_tuning, p_tuning or full; leaving it out means full)"),
         };
         var quantization = QuantizationConfig.FromYaml(yaml, implied4Bit: name == "qlora");
         if (quantization is not null && kind != AdapterKind.Lora)
@@ -84,11 +113,15 @@ public sealed record AdapterSettings
             if (kind != AdapterKind.Lora) throw yaml.Error(key, "is a LoRA setting, but adapter is not lora");
         foreach (var key in FreezeKeys.Where(yaml.Has))
             if (kind != AdapterKind.Freeze) throw yaml.Error(key, "is a freeze-tuning setting, but adapter is not freeze");
+        foreach (var (key, methods) in PromptKeys.Where(k => yaml.Has(k.Key)))
+            if (!methods.Contains(kind))
+                throw yaml.Error(key, $"applies to adapter {string.Join(" or ", methods.Select(m => new AdapterSettings { Kind = m }.Method))}, not {new AdapterSettings { Kind = kind }.Method}");
 
         return kind switch
         {
             AdapterKind.Lora => ReadLora(yaml, resolvePath) with { Quantization = quantization },
             AdapterKind.Freeze => new AdapterSettings { Kind = kind, Freeze = ReadFreeze(yaml) },
+            AdapterKind.PromptTuning or AdapterKind.PrefixTuning or AdapterKind.PTuning => new AdapterSettings { Kind = kind, Prompt = ReadPrompt(yaml, kind) },
             _ => new AdapterSettings(),
         };
     }
@@ -96,11 +129,12 @@ public sealed record AdapterSettings
     /// <summary>
     /// Prepares <paramref name="model"/> for training as these settings say: injects a fresh LoRA adapter (A seeded by
     /// <paramref name="seed"/>, <paramref name="baseModel"/> recorded as base_model_name_or_path), loads the one in
-    /// <see cref="LoraModelDir"/> trainable, or freezes all but the freeze-tuning parameters. Afterwards the parameters
-    /// with requires_grad are exactly the ones to train.
+    /// <see cref="LoraModelDir"/> trainable, attaches a fresh prompt-method adapter (TEXT initialisation encodes with
+    /// <paramref name="encode"/>), or freezes all but the freeze-tuning parameters. Afterwards the parameters with
+    /// requires_grad are exactly the ones to train.
     /// </summary>
-    /// <returns>The LoRA adapter, or null for full and freeze tuning.</returns>
-    public LoraModel? Apply(LlamaForCausalLM model, string baseModel, long seed)
+    /// <returns>The adapter saved as a peft folder, or null for full and freeze tuning.</returns>
+    public IPeftAdapter? Apply(LlamaForCausalLM model, string baseModel, long seed, Func<string, IReadOnlyList<long>>? encode = null)
     {
         switch (Kind)
         {
@@ -111,6 +145,10 @@ public sealed record AdapterSettings
             case AdapterKind.Freeze:
                 FreezeTuning.Apply(model, Freeze!);
                 return null;
+            case AdapterKind.PromptTuning or AdapterKind.PrefixTuning or AdapterKind.PTuning:
+                var prompt = Prompt! with { BaseModelNameOrPath = baseModel };
+                if (prompt.PromptTuningInit == "TEXT") prompt = prompt with { TokenizerNameOrPath = prompt.TokenizerNameOrPath ?? baseModel };
+                return PromptLearningModel.Inject(model, prompt, encode);
             default:
                 return null;
         }
@@ -166,6 +204,32 @@ public sealed record AdapterSettings
     /// <summary>A list, also accepted as one comma-separated value (LLaMA-Factory writes <c>mlp,self_attn</c>).</summary>
     private static IReadOnlyList<string> Names(YamlSection yaml, string key) =>
         yaml.StringList(key).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+
+    private static PromptLearningConfig ReadPrompt(YamlSection yaml, AdapterKind kind)
+    {
+        var config = new PromptLearningConfig
+        {
+            Method = kind,
+            NumVirtualTokens = (int)Math.Clamp(yaml.Long("num_virtual_tokens", 8), int.MinValue, int.MaxValue),
+            PromptTuningInit = yaml.String("prompt_tuning_init")?.Trim().ToUpperInvariant() ?? "RANDOM",
+            PromptTuningInitText = yaml.String("prompt_tuning_init_text"),
+            PrefixProjection = yaml.Bool("prefix_projection", false),
+            EncoderHiddenSize = yaml.Has("encoder_hidden_size") ? yaml.Long("encoder_hidden_size", 0) : null,
+            EncoderReparameterizationType = yaml.String("encoder_reparameterization_type")?.Trim().ToUpperInvariant() ?? "MLP",
+            EncoderNumLayers = (int)Math.Clamp(yaml.Long("encoder_num_layers", 2), int.MinValue, int.MaxValue),
+            EncoderDropout = yaml.Double("encoder_dropout", 0),
+        };
+        if (config.NumVirtualTokens is < 1 or > 100_000) throw yaml.Error("num_virtual_tokens", "must be between 1 and 100000");
+        if (config.EncoderHiddenSize is < 1 or > 1 << 20) throw yaml.Error("encoder_hidden_size", $"must be between 1 and {1 << 20}");
+        if (config.PromptTuningInit is not ("RANDOM" or "TEXT"))
+            throw yaml.Error("prompt_tuning_init", $"'{config.PromptTuningInit}' is not supported (use RANDOM or TEXT)");
+        if (config.PromptTuningInit == "TEXT" && string.IsNullOrEmpty(config.PromptTuningInitText))
+            throw yaml.Error("prompt_tuning_init", "TEXT needs prompt_tuning_init_text");
+        if (config.EncoderReparameterizationType is not ("MLP" or "LSTM"))
+            throw yaml.Error("encoder_reparameterization_type", $"'{config.EncoderReparameterizationType}' is not supported (use MLP or LSTM)");
+        config.Validate(yaml.File);
+        return config;
+    }
 
     private static FreezeConfig ReadFreeze(YamlSection yaml) => new()
     {

@@ -17,7 +17,7 @@ namespace SharpTune.Adapters;
 /// Modules to save are trained in place rather than as a separate copy (peft keeps the original beside a copy so it
 /// can switch adapters off); <see cref="Unload"/> therefore restores the LoRA slots but keeps their trained weights.
 /// </remarks>
-public sealed class LoraModel
+public sealed class LoraModel : IPeftAdapter
 {
     /// <summary>The adapter's config file in an adapter folder.</summary>
     public const string ConfigFileName = "adapter_config.json";

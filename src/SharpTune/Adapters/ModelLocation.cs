@@ -4,12 +4,12 @@ using static TorchSharp.torch;
 namespace SharpTune.Adapters;
 
 /// <summary>
-/// Where --model (and --adapter) point: a model folder with an optional peft LoRA adapter, or an adapter folder
+/// Where --model (and --adapter) point: a model folder with an optional peft adapter (LoRA, prompt, prefix or P-tuning), or an adapter folder
 /// alone standing for its base model (adapter_config.json's base_model_name_or_path), as peft's AutoPeftModel reads
 /// it. The tokenizer is the adapter folder's when it has a tokenizer.json (the trainer copies it there), else the model's.
 /// </summary>
 /// <param name="ModelFolder">The HF model folder with the base weights.</param>
-/// <param name="AdapterFolder">The LoRA adapter to merge after loading, if any.</param>
+/// <param name="AdapterFolder">The peft adapter to apply after loading (LoRA merged, prompt methods attached), if any.</param>
 /// <param name="TokenizerFolder">Where tokenizer.json / tokenizer_config.json are read from.</param>
 public sealed record ModelLocation(string ModelFolder, string? AdapterFolder, string TokenizerFolder)
 {
@@ -34,13 +34,13 @@ public sealed record ModelLocation(string ModelFolder, string? AdapterFolder, st
         return new ModelLocation(model, adapter, (adapter is null ? null : TokenizerIn(adapter)) ?? model);
     }
 
-    /// <summary>Loads the model and merges the adapter into its weights.</summary>
+    /// <summary>Loads the model and applies the adapter as its peft_type says (see <see cref="SharpTune.Adapters.AdapterFolder.Apply"/>).</summary>
     public LlamaForCausalLM Load(Device device, ScalarType dtype)
     {
         var model = HfModelFolder.Load(ModelFolder, device, dtype);
         try
         {
-            if (AdapterFolder is not null) LoraModel.Load(model, AdapterFolder).MergeAndUnload();
+            if (AdapterFolder is not null) SharpTune.Adapters.AdapterFolder.Apply(model, AdapterFolder);
             return model;
         }
         catch

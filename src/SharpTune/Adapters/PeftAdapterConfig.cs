@@ -71,27 +71,7 @@ public static class PeftAdapterConfig
 
     /// <summary>Reads a LoRA adapter_config.json.</summary>
     /// <exception cref="SharpTuneException">The file is missing, not JSON, not a LoRA config, uses a feature SharpTune does not implement, or has a value of the wrong type; the message names the file and field.</exception>
-    public static LoraConfig Read(string path)
-    {
-        if (!File.Exists(path)) throw new SharpTuneException($"{path}: adapter config not found");
-        JsonObject obj;
-        try
-        {
-            long length = new FileInfo(path).Length;
-            if (length > MaxFileBytes) throw new SharpTuneException($"{path}: {length} bytes is too large for an adapter config (limit {MaxFileBytes})");
-            obj = JsonNode.Parse(File.ReadAllText(path, Encoding.UTF8)) as JsonObject
-                ?? throw new SharpTuneException($"{path}: expected a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new SharpTuneException($"{path}: not valid JSON: {e.Message}");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SharpTuneException($"{path}: cannot read: {e.Message}", e);
-        }
-        return FromJson(obj, path);
-    }
+    public static LoraConfig Read(string path) => FromJson(AdapterFolder.ReadConfig(path), path);
 
     /// <summary>Reads the LoRA settings of a parsed adapter_config.json; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="SharpTuneException">As for <see cref="Read"/>.</exception>

@@ -20,7 +20,9 @@ public sealed class TextGenerator(LlamaForCausalLM model)
 
         model.eval();
         var generator = new Generator((ulong)options.Seed);
-        using var cache = new KvCache(model.Config, 1, promptIds.Count + options.MaxNewTokens, model.Dtype, model.Device);
+        // Virtual tokens of a prompt adapter take their places in the cache ahead of the prompt.
+        long virtualCount = model.Model.VirtualTokens?.Count ?? 0;
+        using var cache = new KvCache(model.Config, 1, virtualCount + promptIds.Count + options.MaxNewTokens, model.Dtype, model.Device);
         using var noGrad = no_grad();
         var input = tensor(promptIds.ToArray(), dtype: ScalarType.Int64, device: model.Device).unsqueeze(0);
         for (int step = 0; step < options.MaxNewTokens; step++)

@@ -9,16 +9,20 @@ namespace SharpTune.Models;
 /// <remarks>
 /// The attention mask holds one value per position: 0 for padding and, as axolotl's sample packing writes it,
 /// the 1-based index of the sample the token belongs to, so that a row packing several samples keeps attention
-/// inside each one. A plain 0/1 padding mask is the one-sample case.
+/// inside each one. A plain 0/1 padding mask is the one-sample case. <see cref="SharedSegment"/> marks positions
+/// every sample of the row may attend to (virtual tokens of prompt methods, placed once before packed samples).
 /// </remarks>
 public static class AttentionMask
 {
+    /// <summary>The mask value of a position that every sample of its row attends to (causal order still applies).</summary>
+    public const long SharedSegment = -1;
+
     /// <summary>
     /// The mask for <paramref name="queryLength"/> new positions after <paramref name="pastLength"/> cached ones.
     /// Returns (null, true) when plain causal attention suffices (the fast SDPA path), (null, false) when every
     /// query may see every key, else a [batch, 1, query, key] boolean mask.
     /// </summary>
-    /// <param name="padding">[batch, past + query]: 0 for padding, else the token's sample index (1 when unpacked); or null.</param>
+    /// <param name="padding">[batch, past + query]: 0 for padding, <see cref="SharedSegment"/> for positions all samples see, else the token's sample index (1 when unpacked); or null.</param>
     /// <param name="queryLength">New positions in this forward pass.</param>
     /// <param name="pastLength">Positions already in the KV cache.</param>
     /// <param name="slidingWindow">Attend only to the last this-many positions, or null.</param>
@@ -44,7 +48,8 @@ public static class AttentionMask
             var segments = padding.to(ScalarType.Int64).to(device);
             var keySegment = segments.unsqueeze(1).unsqueeze(1);                            // [B, 1, 1, K]
             var querySegment = segments.narrow(1, pastLength, queryLength).unsqueeze(1).unsqueeze(-1); // [B, 1, Q, 1]
-            mask = mask.logical_and(keySegment.eq(querySegment)).logical_and(keySegment.ne(0));
+            var visible = keySegment.eq(querySegment).logical_or(keySegment.eq(SharedSegment));
+            mask = mask.logical_and(visible).logical_and(keySegment.ne(0));
         }
         // A query that may see nothing (a padding position) would give NaN; let it see everything.
         // Its output is never used, and this keeps the numbers finite.

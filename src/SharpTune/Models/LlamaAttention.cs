@@ -24,8 +24,11 @@ public sealed class LlamaAttention : DecoderModule
         AddLinear("o_proj", qWidth, config.HiddenSize, config.OutputBias, device, dtype);
     }
 
-    /// <summary>Attends from <paramref name="x"/> [batch, seq, hidden] over the cached and current positions.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache)
+    /// <summary>
+    /// Attends from <paramref name="x"/> [batch, seq, hidden] over the cached and current positions, after
+    /// <paramref name="prefix"/>'s keys and values ([batch, kv_heads, n, head_dim], used unrotated) when one is given.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache, (Tensor Key, Tensor Value)? prefix = null)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], seq = x.shape[1], headDim = config.HeadDim;
@@ -34,6 +37,7 @@ public sealed class LlamaAttention : DecoderModule
         var v = Project("v_proj", x).view(batch, seq, config.NumKeyValueHeads, headDim).transpose(1, 2);
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
+        if (prefix is { } p) (k, v) = (cat([p.Key.to(k.dtype), k], 2), cat([p.Value.to(v.dtype), v], 2));
         if (cache is not null) (k, v) = cache.Append(layerIndex, k, v);
         k = RepeatKeyValueHeads(k, config.KeyValueGroups);
         v = RepeatKeyValueHeads(v, config.KeyValueGroups);

@@ -23,11 +23,11 @@ public sealed class LlamaDecoderLayer : nn.Module
         register_module("post_attention_layernorm", postAttentionNorm);
     }
 
-    /// <summary>Applies the block to <paramref name="x"/> [batch, seq, hidden].</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache)
+    /// <summary>Applies the block to <paramref name="x"/> [batch, seq, hidden]; <paramref name="prefix"/>: keys and values attended before the input's (see <see cref="LlamaAttention.Forward"/>).</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool isCausal, KvCache? cache, (Tensor Key, Tensor Value)? prefix = null)
     {
         using var scope = NewDisposeScope();
-        var h = x + selfAttention.Forward(inputNorm.forward(x), cos, sin, mask, isCausal, cache);
+        var h = x + selfAttention.Forward(inputNorm.forward(x), cos, sin, mask, isCausal, cache, prefix);
         return (h + mlp.Forward(postAttentionNorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

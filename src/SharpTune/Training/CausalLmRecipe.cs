@@ -52,7 +52,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
         // The model and what of it trains.
         using var model = LoadModel(device);
-        var lora = config.Adapter.Apply(model, config.BaseModel, config.Seed);
+        var adapter = config.Adapter.Apply(model, config.BaseModel, config.Seed, text => Tokenizer.Tokenizer.Encode(text));
         model.Model.GradientCheckpointing = config.GradientCheckpointing;
         var trainable = TrainableParameter.Of(model);
         if (trainable.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: the adapter settings leave nothing to train");
@@ -76,7 +76,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         if (resumeFrom is not null)
         {
             state = TrainerState.Load(resumeFrom);
-            LoadTrainable(trainable, resumeFrom, lora);
+            LoadTrainable(trainable, resumeFrom, adapter);
             TrainingCheckpoint.Restore(resumeFrom, optimizer);
             log($"resuming from {resumeFrom} (step {state.GlobalStep})");
         }
@@ -150,10 +150,10 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
                         stoppedEarly = true;
                     }
                     if (improved && config.EarlyStoppingPatience is not null && state.GlobalStep % saveEvery != 0)
-                        SaveCheckpoint(store, state, model, lora, optimizer);
+                        SaveCheckpoint(store, state, model, adapter, optimizer);
                 }
                 if (state.GlobalStep % saveEvery == 0 || last || stoppedEarly)
-                    SaveCheckpoint(store, state, model, lora, optimizer);
+                    SaveCheckpoint(store, state, model, adapter, optimizer);
                 if (stoppedEarly) break;
             }
             if (micro >= microPerEpoch) state = state with { EpochsDone = state.EpochsDone + 1, MicroBatchesIntoEpoch = 0 };
@@ -162,23 +162,24 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         // Early stopping keeps the best weights, not the last.
         if (config.EarlyStoppingPatience is not null && state.BestStep is { } bestStep && bestStep != state.GlobalStep && Directory.Exists(store.PathOf(bestStep)))
         {
-            LoadTrainable(trainable, store.PathOf(bestStep), lora);
+            LoadTrainable(trainable, store.PathOf(bestStep), adapter);
             log($"kept the weights of step {bestStep} (eval loss {state.BestMetric:F4})");
             lastEvaluation = null;
         }
         // The kept model's own scores (an evaluation of the last step is reused; after a restore or a resume at the end, measured again).
         var finalEvaluation = hasValidation ? lastEvaluation ?? Evaluate(model, data, device) : null;
-        SaveModel(config.OutputDir, model, lora);
+        SaveModel(config.OutputDir, model, adapter);
         if (!config.BaseModel.StartsWith("preset:", StringComparison.Ordinal))
             HfModelFolder.CopyCompanionFiles([config.BaseModel, .. config.Data.Tokenizer is { } t ? new[] { t } : []], config.OutputDir);
         RecordChatTemplate(config.OutputDir);
-        return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lora, device);
+        return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), device);
     }
 
     private string Describe() => config.Adapter.Kind switch
     {
         AdapterKind.Lora => $"{config.Stage} with {(config.Adapter.Method == "qlora" ? "QLoRA" : "LoRA")} (r={config.Adapter.Lora!.R}, alpha={config.Adapter.Lora.Alpha})",
         AdapterKind.Freeze => $"{config.Stage} with freeze tuning",
+        AdapterKind.PromptTuning or AdapterKind.PrefixTuning or AdapterKind.PTuning => $"{config.Stage} with {config.Adapter.Method} ({config.Adapter.Prompt!.NumVirtualTokens} virtual tokens)",
         _ => $"{config.Stage}, full fine-tuning",
     };
 
@@ -248,24 +249,24 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         return record;
     }
 
-    private void SaveCheckpoint(CheckpointStore store, TrainerState state, LlamaForCausalLM model, LoraModel? lora, IOptimizer optimizer)
+    private void SaveCheckpoint(CheckpointStore store, TrainerState state, LlamaForCausalLM model, IPeftAdapter? adapter, IOptimizer optimizer)
     {
-        TrainingCheckpoint.Save(store, state, folder => SaveModel(folder, model, lora), optimizer, config.SaveTotalLimit, state.BestStep);
+        TrainingCheckpoint.Save(store, state, folder => SaveModel(folder, model, adapter), optimizer, config.SaveTotalLimit, state.BestStep);
     }
 
-    /// <summary>The trained result in the ecosystem's format: a peft adapter for LoRA, else an HF model folder.</summary>
-    private static void SaveModel(string folder, LlamaForCausalLM model, LoraModel? lora)
+    /// <summary>The trained result in the ecosystem's format: a peft adapter for LoRA and the prompt methods, else an HF model folder.</summary>
+    private static void SaveModel(string folder, LlamaForCausalLM model, IPeftAdapter? adapter)
     {
-        if (lora is not null) lora.Save(folder);
+        if (adapter is not null) adapter.Save(folder);
         else HfModelFolder.Save(model, folder);
     }
 
-    /// <summary>Copies the trained values from a checkpoint (or saved output) in <paramref name="folder"/>: the adapter's tensors for LoRA, else the trainable parameters of the model folder.</summary>
-    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, LoraModel? lora)
+    /// <summary>Copies the trained values from a checkpoint (or saved output) in <paramref name="folder"/>: the adapter's tensors for a peft adapter, else the trainable parameters of the model folder.</summary>
+    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, IPeftAdapter? adapter)
     {
-        if (lora is not null)
+        if (adapter is not null)
         {
-            lora.LoadWeights(folder);
+            adapter.LoadWeights(folder);
             return;
         }
         using var reader = CheckpointReader.Open(folder);
@@ -280,7 +281,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         }
     }
 
-    private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, EvaluationResult? finalEvaluation, double tokensPerSecond, LoraModel? lora, Device device)
+    private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, EvaluationResult? finalEvaluation, double tokensPerSecond, Device device)
     {
         var (train, _, diagnosis) = RunReport.Write(config.OutputDir, $"{Describe()} — {Path.GetFileName(config.OutputDir)}", log);
 

@@ -59,7 +59,7 @@ public sealed class MemoryPlan
 
         using var scope = NewDisposeScope();
         using var model = new LlamaForCausalLM(shape, new Device(DeviceType.META), weightDtype);
-        var lora = config.Adapter.Apply(model, config.BaseModel, config.Seed);
+        var lora = config.Adapter.Apply(model, config.BaseModel, config.Seed) as LoraModel; // a prompt method's parameters count as weights
 
         long weights = 0, weightCount = 0, quantized = 0, quantizedCount = 0, constants = 0, adapter = 0, adapterCount = 0, gradients = 0, state = 0, trainable = 0;
         foreach (var (name, p) in model.named_parameters())

@@ -8,13 +8,13 @@ namespace SharpTune.Training;
 public static class WeightDtype
 {
     /// <summary>
-    /// bf16 when the config says <c>bf16: true</c>, or on CUDA with <c>auto</c> when the base is frozen (LoRA); else
+    /// bf16 when the config says <c>bf16: true</c>, or on CUDA with <c>auto</c> when the base is frozen (LoRA, prompt methods); else
     /// float32. Trained weights of full and freeze tuning stay float32 under auto; LoRA's own matrices are float32 always.
     /// </summary>
     public static ScalarType For(TrainConfig config, DeviceType device)
     {
         ArgumentNullException.ThrowIfNull(config);
-        bool frozenBase = config.Adapter.Kind == AdapterKind.Lora;
+        bool frozenBase = config.Adapter.FreezesBase;
         return config.Bf16 switch
         {
             "true" => ScalarType.BFloat16,

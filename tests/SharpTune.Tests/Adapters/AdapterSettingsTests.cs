@@ -76,7 +76,7 @@ public sealed class AdapterSettingsTests
         using var dir = new TempFolder();
         var settings = Read(dir, "adapter: lora\nlora_r: 2\n");
         using var model = TinyModels.Create("llama");
-        var lora = settings.Apply(model, "/models/tiny", seed: 1)!;
+        var lora = Assert.IsType<LoraModel>(settings.Apply(model, "/models/tiny", seed: 1));
         Assert.Equal("/models/tiny", lora.Config.BaseModelNameOrPath);
         Assert.Equal(4, lora.Layers.Count);
         Assert.Equal(8, model.parameters().Count(p => p.requires_grad));
