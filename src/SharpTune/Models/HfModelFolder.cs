@@ -30,10 +30,22 @@ public static class HfModelFolder
         var config = LoadConfig(folder);
         using var reader = CheckpointReader.Open(folder);
         var model = new LlamaForCausalLM(config, device, dtype);
+        LoadParameters(model, reader, folder, _ => false);
+        return model;
+    }
+
+    /// <summary>
+    /// Fills every parameter of <paramref name="model"/> from <paramref name="reader"/> (converting dtypes). Missing,
+    /// unexpected or misshapen tensors are errors that list them; names for which <paramref name="handledElsewhere"/>
+    /// is true (e.g. quantized layers' tensors) are not unexpected.
+    /// </summary>
+    internal static void LoadParameters(LlamaForCausalLM model, CheckpointReader reader, string folder, Func<string, bool> handledElsewhere)
+    {
+        var config = model.Config;
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
 
         var missing = parameters.Keys.Where(n => !reader.Contains(n)).ToList();
-        var unexpected = reader.Names.Where(n => !parameters.ContainsKey(n) && !IsIgnorable(n, config)).ToList();
+        var unexpected = reader.Names.Where(n => !parameters.ContainsKey(n) && !IsIgnorable(n, config) && !handledElsewhere(n)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new SharpTuneException(
                 $"{folder}: the checkpoint does not match a {config.ModelType} model with this config.json"
@@ -54,7 +66,6 @@ public static class HfModelFolder
                 param.copy_(stored);
             }
         }
-        return model;
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed class QuantizationReferenceTests
     }
 
     /// <summary>Block absmax, codes of x·(1/absmax) clamped to [-1, 1], and code·absmax.</summary>
-    private static (int[] Codes, float[] Absmax, float[] Values) Reference(float[] x, IReadOnlyList<float> codeBook, int blockSize)
+    internal static (int[] Codes, float[] Absmax, float[] Values) Reference(float[] x, IReadOnlyList<float> codeBook, int blockSize)
     {
         int blocks = (x.Length + blockSize - 1) / blockSize;
         var absmax = new float[blocks];
