@@ -42,6 +42,24 @@ internal static class Blockwise
     }
 
     /// <summary>
+    /// Dequantizes packed 4-bit codes without unpacking them: one gather per byte from a 256-row table of the value
+    /// pairs (high nibble, low nibble) a byte stands for, then the block scale. Float32, flat (<paramref name="count"/> values).
+    /// </summary>
+    public static Tensor Dequantize4Bit(Tensor packed, Tensor codeBook, Tensor absmax, int blockSize, long count)
+    {
+        using var scope = NewDisposeScope();
+        var book = codeBook.to(ScalarType.Float32);
+        var bytes = arange(256, ScalarType.Int32, book.device);
+        var pairs = stack([book.index_select(0, bytes.bitwise_right_shift(4)), book.index_select(0, bytes.bitwise_and(15))], 1);
+        var values = pairs.index_select(0, packed.flatten().to(ScalarType.Int32)).flatten();
+        long blocks = absmax.shape[0], padded = blocks * blockSize;
+        if (values.shape[0] < padded) values = nn.functional.pad(values, [0, padded - values.shape[0]]);
+        else if (values.shape[0] > padded) values = values[..(int)padded];
+        var result = (values.view(blocks, blockSize) * absmax.to(ScalarType.Float32).unsqueeze(1)).flatten()[..(int)count];
+        return result.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// The index of the nearest code book entry for each value (uint8), ties to the lower index: the code book is
     /// sorted (duplicates such as FP4's −0 dropped, keeping the first index) and searched at the midpoints.
     /// </summary>

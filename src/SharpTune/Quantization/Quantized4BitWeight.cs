@@ -157,7 +157,7 @@ public sealed class Quantized4BitWeight : IQuantizedWeight
     public Tensor Dequantize(ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var values = Blockwise.Dequantize(Blockwise.Unpack(Packed), QuantMap, BlockAbsmax(), BlockSize, Count);
+        var values = Blockwise.Dequantize4Bit(Packed, QuantMap, BlockAbsmax(), BlockSize, Count);
         return values.view(Shape.ToArray()).to(dtype).MoveToOuterDisposeScope();
     }
 

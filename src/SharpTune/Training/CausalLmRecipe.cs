@@ -208,7 +208,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
                 if (config.Adapter.Kind != AdapterKind.Lora)
                     throw new SharpTuneException($"{config.ConfigFile}: base_model {config.BaseModel} is quantized ({stored.Type}); only an adapter (adapter: qlora or lora) trains on it");
                 var loaded = BnbCheckpoint.Load(config.BaseModel, device, dtype, config.Adapter.Quantization?.ComputeDtype);
-                log($"base model: {ModelQuantizer.QuantizedLayers(loaded).Count} linear layers loaded pre-quantized ({stored.Type}{(stored.DoubleQuant ? ", double quantization" : "")})");
+                log($"base model: {ModelQuantizer.QuantizedLayers(loaded).Count} linear layers loaded pre-quantized ({stored.Type.ToString().ToLowerInvariant()}{(stored.DoubleQuant ? ", double quantization" : "")})");
                 return loaded;
             }
             return Quantize(HfModelFolder.Load(config.BaseModel, device, dtype));
@@ -235,7 +235,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     {
         if (config.Adapter.Quantization is not { } quantization) return model;
         int layers = ModelQuantizer.Quantize(model, quantization);
-        string how = quantization.Is4Bit ? $"{quantization.Type}{(quantization.DoubleQuant ? " with double quantization" : "")}" : "int8 rows";
+        string how = quantization.Is4Bit ? $"{quantization.Type.ToString().ToLowerInvariant()}{(quantization.DoubleQuant ? " with double quantization" : "")}" : "int8 rows";
         log($"base model: {layers} linear layers quantized to {how}, computing in {DtypeNames.ToHf(quantization.ComputeDtype)}");
         return model;
     }
