@@ -10,6 +10,7 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     EvalCommand.Create(),
     ChatCommand.Create(),
     MergeCommand.Create(),
+    QuantizeCommand.Create(),
     InfoCommand.Create(),
     BenchCommand.Create(),
     TokenizerCommand.Create(),

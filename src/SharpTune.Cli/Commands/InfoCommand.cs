@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpTune.Models;
+using SharpTune.Quantization;
 
 namespace SharpTune.Cli.Commands;
 
@@ -12,13 +13,23 @@ internal static class InfoCommand
     {
         var model = CommonOptions.Model();
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
-        var command = new Command("info", "Show a model's architecture, parameter count, dtypes and memory footprint.") { model, json };
+        var in4 = new Option<bool>("--load-in-4bit") { Description = "also report the linear weights' size quantized to 4 bits (bits_per_parameter, constants included)" };
+        var quantization = new QuantizationOptions();
+        var command = new Command("info", "Show a model's architecture, parameter count, dtypes and memory footprint.") { model, json, in4 };
+        quantization.AddTo(command);
         command.SetAction(result => CommandRunner.Run(() =>
         {
             var summary = ModelSummary.Read(result.GetValue(model)!);
+            var footprint = result.GetValue(in4) ? QuantizedFootprint.Read(result.GetValue(model)!, quantization.Read(result)) : null;
             if (result.GetValue(json))
             {
-                Console.WriteLine(summary.ToJson().ToJsonString());
+                var obj = summary.ToJson();
+                if (footprint is not null)
+                {
+                    obj["quantization"] = footprint.ToJson();
+                    obj["bits_per_parameter"] = footprint.ToJson()["bits_per_parameter"]!.DeepClone();
+                }
+                Console.WriteLine(obj.ToJsonString());
                 return;
             }
             var c = summary.Config;
@@ -31,6 +42,10 @@ internal static class InfoCommand
             Console.WriteLine($"stored dtypes    {string.Join(", ", summary.StoredDtypes.Select(d => $"{d.Key} ({d.Value:N0} params)"))}");
             Console.WriteLine($"memory fp32      {Bytes(summary.Fp32Bytes)}");
             Console.WriteLine($"memory bf16      {Bytes(summary.Bf16Bytes)}");
+            if (footprint is not null)
+                Console.WriteLine($"quantized        {footprint.Config.Type.ToString().ToLowerInvariant()}{(footprint.Config.DoubleQuant ? " + double quant" : "")}: "
+                    + $"{footprint.Layers} linear layers, {footprint.Parameters:N0} weights in {Bytes((footprint.StorageBits + 7) / 8)}, "
+                    + $"bits_per_parameter {footprint.BitsPerParameter:F4}");
         }));
         return command;
     }

@@ -1,3 +1,4 @@
+using SharpTune.Quantization;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -10,10 +11,12 @@ namespace SharpTune.Adapters;
 /// <c>…q_proj.base_layer.weight</c>, <c>…q_proj.lora_A.weight</c>, <c>…q_proj.lora_B.weight</c>.
 /// A and B are float32 whatever the base dtype (peft's default <c>autocast_adapter_dtype</c>); the LoRA path runs in
 /// float32 and the sum is cast back to the base output's dtype, as peft does.
+/// The base may be a <see cref="QuantizedLinear"/> (QLoRA): its weight stays quantized until <see cref="Merge"/>, which
+/// replaces it with a plain linear layer holding the dequantized weight plus the update.
 /// </summary>
 public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear baseLayer;
+    private nn.Module<Tensor, Tensor> baseLayer;
     private readonly Linear loraA;
     private readonly Linear loraB;
     private readonly Dropout? dropout;
@@ -23,18 +26,33 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// <param name="rank">r.</param>
     /// <param name="scaling">The factor on B·A (alpha / r, or alpha / √r with rsLoRA).</param>
     /// <param name="dropout">Dropout probability on the LoRA path's input.</param>
-    public LoraLinear(Linear baseLayer, int rank, double scaling, double dropout) : base(nameof(LoraLinear))
+    public LoraLinear(Linear baseLayer, int rank, double scaling, double dropout)
+        : this(baseLayer, baseLayer?.weight!.shape[1] ?? 0, baseLayer?.weight!.shape[0] ?? 0, baseLayer?.weight!.device, rank, scaling, dropout)
+    {
+    }
+
+    /// <summary>Wraps a quantized base layer (QLoRA) with a rank-<paramref name="rank"/> update; A and B are zero until <see cref="ResetParameters"/>.</summary>
+    /// <param name="baseLayer">The frozen quantized layer to adapt.</param>
+    /// <param name="rank">r.</param>
+    /// <param name="scaling">The factor on B·A (alpha / r, or alpha / √r with rsLoRA).</param>
+    /// <param name="dropout">Dropout probability on the LoRA path's input.</param>
+    public LoraLinear(QuantizedLinear baseLayer, int rank, double scaling, double dropout)
+        : this(baseLayer, baseLayer?.InFeatures ?? 0, baseLayer?.OutFeatures ?? 0, baseLayer?.Weight.Device, rank, scaling, dropout)
+    {
+    }
+
+    private LoraLinear(nn.Module<Tensor, Tensor>? baseLayer, long inFeatures, long outFeatures, Device? device, int rank, double scaling, double dropout)
+        : base(nameof(LoraLinear))
     {
         ArgumentNullException.ThrowIfNull(baseLayer);
         ArgumentOutOfRangeException.ThrowIfLessThan(rank, 1);
         this.baseLayer = baseLayer;
-        var weight = baseLayer.weight!;
-        OutFeatures = weight.shape[0];
-        InFeatures = weight.shape[1];
+        OutFeatures = outFeatures;
+        InFeatures = inFeatures;
         Rank = rank;
         Scaling = scaling;
-        loraA = nn.Linear(InFeatures, rank, hasBias: false, device: weight.device, dtype: ScalarType.Float32);
-        loraB = nn.Linear(rank, OutFeatures, hasBias: false, device: weight.device, dtype: ScalarType.Float32);
+        loraA = nn.Linear(InFeatures, rank, hasBias: false, device: device, dtype: ScalarType.Float32);
+        loraB = nn.Linear(rank, OutFeatures, hasBias: false, device: device, dtype: ScalarType.Float32);
         using (no_grad())
         {
             loraA.weight!.zero_();
@@ -52,7 +70,12 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The wrapped layer (transformers' weight, now under <c>base_layer</c>).</summary>
-    public Linear BaseLayer => baseLayer;
+    /// <exception cref="InvalidOperationException">The base is quantized and not merged (see <see cref="QuantizedBase"/>).</exception>
+    public Linear BaseLayer => baseLayer as Linear
+        ?? throw new InvalidOperationException("the base layer is quantized; use QuantizedBase");
+
+    /// <summary>The wrapped quantized layer (QLoRA), or null when the base is a plain linear layer.</summary>
+    public QuantizedLinear? QuantizedBase => baseLayer as QuantizedLinear;
 
     /// <summary>A [r, in], float32.</summary>
     public Parameter LoraA => loraA.weight!;
@@ -116,14 +139,24 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         return product * Scaling;
     }
 
-    /// <summary>Adds the update into the base weight (W += scaling·B·A, computed in float32 and stored in W's dtype).</summary>
+    /// <summary>
+    /// Adds the update into the base weight (W += scaling·B·A, computed in float32 and stored in W's dtype). A quantized
+    /// base is first replaced by a linear layer holding its dequantized weight in the dtype it had before quantization
+    /// (it is not quantized again).
+    /// </summary>
     /// <exception cref="InvalidOperationException">Already merged.</exception>
     public void Merge()
     {
         if (Merged) throw new InvalidOperationException("the LoRA update is already merged");
         using var _ = no_grad();
+        if (baseLayer is QuantizedLinear quantized)
+        {
+            baseLayer = quantized.ToLinear(quantized.Weight.Dtype);
+            _internal_submodules["base_layer"] = baseLayer;
+            quantized.Dispose();
+        }
         using var delta = DeltaWeight();
-        baseLayer.weight!.add_(delta);
+        BaseLayer.weight!.add_(delta);
         Merged = true;
     }
 
@@ -134,7 +167,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         if (!Merged) throw new InvalidOperationException("the LoRA update is not merged");
         using var _ = no_grad();
         using var delta = DeltaWeight();
-        baseLayer.weight!.sub_(delta);
+        BaseLayer.weight!.sub_(delta);
         Merged = false;
     }
 
@@ -142,7 +175,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// Hands back the base layer and frees A and B, for unloading: the layer must not be used afterwards, and is
     /// not disposed as a whole because that would dispose the base layer it returns.
     /// </summary>
-    internal Linear ReleaseBase()
+    internal nn.Module<Tensor, Tensor> ReleaseBase()
     {
         loraA.Dispose();
         loraB.Dispose();

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using SharpTune.IO;
 using SharpTune.Models;
+using SharpTune.Quantization;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -75,7 +76,7 @@ public sealed class LoraModel : IPeftAdapter
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate(source);
-        var candidates = LinearSlots(model);
+        var candidates = ModuleTree.LinearSlots(model);
         var resolved = Resolve(config, candidates);
         var saved = FindModulesToSave(model, resolved, source);
 
@@ -94,8 +95,8 @@ public sealed class LoraModel : IPeftAdapter
         foreach (var c in chosen)
         {
             if (c.Module is LoraLinear) throw new SharpTuneException($"{source}: {c.Path} already has a LoRA layer; unload the adapter first");
-            if (c.Module is not Linear)
-                throw new SharpTuneException($"{source}: {c.Path} is a {c.Module.GetType().Name}, not a plain linear layer; LoRA here adapts nn.Linear only");
+            if (c.Module is not (Linear or QuantizedLinear))
+                throw new SharpTuneException($"{source}: {c.Path} is a {c.Module.GetType().Name}, not a linear layer; LoRA here adapts nn.Linear and quantized linear layers only");
         }
 
         var original = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.requires_grad);
@@ -105,7 +106,9 @@ public sealed class LoraModel : IPeftAdapter
         var slots = new List<Slot>();
         foreach (var c in chosen)
         {
-            var layer = new LoraLinear((Linear)c.Module, resolved.R, resolved.Scaling, resolved.Dropout);
+            var layer = c.Module is QuantizedLinear quantized
+                ? new LoraLinear(quantized, resolved.R, resolved.Scaling, resolved.Dropout)
+                : new LoraLinear((Linear)c.Module, resolved.R, resolved.Scaling, resolved.Dropout);
             layer.ResetParameters(resolved.Init, generator);
             if (!c.Module.training) layer.eval();
             c.Host.ReplaceLinear(c.Name, layer);
@@ -279,53 +282,6 @@ public sealed class LoraModel : IPeftAdapter
     private static bool IsFloat(SafetensorsDtype dtype) =>
         dtype is SafetensorsDtype.F32 or SafetensorsDtype.F16 or SafetensorsDtype.BF16 or SafetensorsDtype.F64;
 
-    /// <summary>Every linear slot of the model, in module order, with its full module path.</summary>
-    internal static List<(string Path, ILinearHost Host, string Name, nn.Module Module)> LinearSlots(nn.Module model)
-    {
-        var hosts = new List<(string Path, ILinearHost Host)>();
-        if (model is ILinearHost rootHost) hosts.Add(("", rootHost));
-        foreach (var (path, module) in NamedModules(model))
-            if (module is ILinearHost host) hosts.Add((path, host));
-        var slots = new List<(string Path, ILinearHost Host, string Name, nn.Module Module)>();
-        foreach (var (path, host) in hosts)
-            foreach (var name in host.LinearNames)
-                slots.Add((path.Length == 0 ? name : $"{path}.{name}", host, name, host.GetLinear(name)));
-        // In the order of the model's parameters (lm_head after the layers), not the order hosts were found in.
-        var position = new Dictionary<string, int>(StringComparer.Ordinal);
-        int index = 0;
-        foreach (var (name, _) in model.named_parameters())
-        {
-            for (int dot = name.IndexOf('.'); dot > 0; dot = name.IndexOf('.', dot + 1)) position.TryAdd(name[..dot], index);
-            index++;
-        }
-        return [.. slots.OrderBy(s => position.GetValueOrDefault(s.Path, int.MaxValue))];
-    }
-
-    /// <summary>
-    /// Every submodule once, under the name its parameters carry. TorchSharp's named_modules also lists a module under
-    /// the C# field that holds it when that differs from the registered name (<c>selfAttention</c> beside
-    /// <c>self_attn</c>); named_parameters uses the registered names only, which are transformers' names, so a
-    /// module's name is the one its parameters' names start with.
-    /// </summary>
-    internal static List<(string Path, nn.Module Module)> NamedModules(nn.Module model)
-    {
-        var prefixes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, _) in model.named_parameters())
-            for (int dot = name.IndexOf('.'); dot > 0; dot = name.IndexOf('.', dot + 1)) prefixes.Add(name[..dot]);
-        var names = new Dictionary<nn.Module, string>(ReferenceEqualityComparer.Instance);
-        var order = new List<nn.Module>();
-        foreach (var (path, module) in model.named_modules())
-        {
-            if (!names.TryGetValue(module, out var chosen))
-            {
-                names[module] = path;
-                order.Add(module);
-            }
-            else if (!prefixes.Contains(chosen) && prefixes.Contains(path)) names[module] = path;
-        }
-        return order.Select(m => (names[m], m)).ToList();
-    }
-
     /// <summary>Replaces all-linear and the default with the leaf names they stand for, as peft records them in adapter_config.json.</summary>
     private static LoraConfig Resolve(LoraConfig config, List<(string Path, ILinearHost Host, string Name, nn.Module Module)> slots)
     {
@@ -372,7 +328,7 @@ public sealed class LoraModel : IPeftAdapter
     {
         var found = new Dictionary<string, nn.Module>(StringComparer.Ordinal);
         if (config.ModulesToSave.Count == 0) return found;
-        var modules = NamedModules(model);
+        var modules = ModuleTree.NamedModules(model);
         foreach (var name in config.ModulesToSave)
         {
             var matches = modules.Where(m => m.Path == name || m.Path.EndsWith("." + name, StringComparison.Ordinal)).ToList();

@@ -1,11 +1,12 @@
 using System.Globalization;
+using SharpTune.Quantization;
 using static TorchSharp.torch;
 
 namespace SharpTune.Adapters;
 
 /// <summary>How many of a model's parameters train (requires_grad) out of how many in all, as peft's print_trainable_parameters reports.</summary>
 /// <param name="Trainable">Elements of the parameters with requires_grad.</param>
-/// <param name="Total">Elements of all parameters (adapter ones included).</param>
+/// <param name="Total">Elements of all parameters (adapter ones included); a quantized layer counts the weights it stands for, as peft counts 4-bit ones.</param>
 public sealed record TrainableParameterCount(long Trainable, long Total)
 {
     /// <summary>Counts the parameters of <paramref name="model"/>.</summary>
@@ -17,6 +18,8 @@ public sealed record TrainableParameterCount(long Trainable, long Total)
             total += p.numel();
             if (p.requires_grad) trainable += p.numel();
         }
+        foreach (var layer in model.modules().OfType<QuantizedLinear>().Distinct())
+            total += layer.InFeatures * layer.OutFeatures + (layer.Bias?.numel() ?? 0);
         return new TrainableParameterCount(trainable, total);
     }
 

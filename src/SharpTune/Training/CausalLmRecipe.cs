@@ -6,6 +6,7 @@ using SharpTune.Data;
 using SharpTune.Inference;
 using SharpTune.IO;
 using SharpTune.Models;
+using SharpTune.Quantization;
 using SharpTune.Reporting;
 using SharpTune.Tokenization;
 using SharpTune.Tokenization.Templates;
@@ -34,8 +35,6 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     /// <summary>Runs the training; with <paramref name="resume"/>, continues from the newest complete checkpoint. Returns summary.json's content.</summary>
     public JsonObject Run(bool resume = false)
     {
-        if (config.Adapter.Quantization is not null)
-            throw new SharpTuneException($"{config.ConfigFile}: quantized base weights (adapter: qlora, load_in_4bit, load_in_8bit) are not implemented yet");
         var device = ComputeDevice.Resolve(config.Device, "device");
         manual_seed(config.Seed);
         Directory.CreateDirectory(config.OutputDir);
@@ -188,7 +187,19 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         // Frozen weights may live in bf16 on CUDA; trained ones stay fp32 (LoRA's own matrices are fp32 regardless).
         var dtype = WeightDtype.For(config, device.type);
         const string prefix = "preset:";
-        if (!config.BaseModel.StartsWith(prefix, StringComparison.Ordinal)) return HfModelFolder.Load(config.BaseModel, device, dtype);
+        if (!config.BaseModel.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            if (BnbCheckpoint.ReadConfig(config.BaseModel) is { } stored)
+            {
+                // A bitsandbytes-quantized folder: its layers load quantized as they were saved.
+                if (config.Adapter.Kind != AdapterKind.Lora)
+                    throw new SharpTuneException($"{config.ConfigFile}: base_model {config.BaseModel} is quantized ({stored.Type}); only an adapter (adapter: qlora or lora) trains on it");
+                var loaded = BnbCheckpoint.Load(config.BaseModel, device, dtype, config.Adapter.Quantization?.ComputeDtype);
+                log($"base model: {ModelQuantizer.QuantizedLayers(loaded).Count} linear layers loaded pre-quantized ({stored.Type.ToString().ToLowerInvariant()}{(stored.DoubleQuant ? ", double quantization" : "")})");
+                return loaded;
+            }
+            return Quantize(HfModelFolder.Load(config.BaseModel, device, dtype));
+        }
         var json = ModelPresets.Config(config.BaseModel[prefix.Length..], null);
         if (config.TrainTokenizer is not null)
         {
@@ -203,6 +214,16 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         var modelConfig = ModelConfig.FromJson(json, "base_model");
         var model = new LlamaForCausalLM(modelConfig, device, dtype);
         model.InitializeWeights(config.Seed);
+        return Quantize(model);
+    }
+
+    /// <summary>Quantizes the base model's linear layers (all but lm_head) when the config asks for a quantized base.</summary>
+    private LlamaForCausalLM Quantize(LlamaForCausalLM model)
+    {
+        if (config.Adapter.Quantization is not { } quantization) return model;
+        int layers = ModelQuantizer.Quantize(model, quantization);
+        string how = quantization.Is4Bit ? $"{quantization.Type.ToString().ToLowerInvariant()}{(quantization.DoubleQuant ? " with double quantization" : "")}" : "int8 rows";
+        log($"base model: {layers} linear layers quantized to {how}, computing in {DtypeNames.ToHf(quantization.ComputeDtype)}");
         return model;
     }
 
