@@ -30,13 +30,42 @@ public static class HfModelFolder
         var config = LoadConfig(folder);
         using var reader = CheckpointReader.Open(folder);
         var model = new LlamaForCausalLM(config, device, dtype);
-        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        LoadParameters(model, reader, folder, n => IsIgnorable(n, config), $"a {config.ModelType} model with this config.json");
+        return model;
+    }
+
+    /// <summary>
+    /// A sequence classifier (reward model) from <paramref name="folder"/>: a saved one (with <c>score.weight</c>), or
+    /// the trunk of a causal LM with a fresh score head of <paramref name="numLabels"/> outputs (seeded by
+    /// <paramref name="seed"/>; its <c>lm_head</c> is dropped), as transformers' from_pretrained starts one.
+    /// A config without pad_token_id gets <paramref name="padTokenId"/>: the head reads each row's last non-pad token.
+    /// </summary>
+    public static LlamaForSequenceClassification LoadSequenceClassifier(string folder, Device device, ScalarType dtype, int numLabels = 1, long seed = 0, long? padTokenId = null)
+    {
+        var config = LoadConfig(folder);
+        if (config.PadTokenId is null && padTokenId is not null) config = config with { PadTokenId = padTokenId };
+        using var reader = CheckpointReader.Open(folder);
+        bool hasScore = reader.Contains("score.weight");
+        if (hasScore) numLabels = (int)reader.Info("score.weight").Shape[0];
+        var model = new LlamaForSequenceClassification(config, numLabels, device, dtype);
+        if (!hasScore) model.InitializeScore(seed);
+        LoadParameters(model, reader, folder, n => n.StartsWith("lm_head.", StringComparison.Ordinal) || IsIgnorable(n, config),
+            $"a {LlamaForSequenceClassification.ArchitectureOf(config)} with this config.json", hasScore ? null : "score.");
+        return model;
+    }
+
+    /// <summary>Copies every parameter of <paramref name="model"/> (but those starting <paramref name="skipPrefix"/>) from <paramref name="reader"/>; missing, unexpected or misshapen tensors are errors that list them.</summary>
+    private static void LoadParameters(nn.Module model, CheckpointReader reader, string folder, Func<string, bool> ignorable, string what, string? skipPrefix = null)
+    {
+        var parameters = model.named_parameters()
+            .Where(p => skipPrefix is null || !p.name.StartsWith(skipPrefix, StringComparison.Ordinal))
+            .ToDictionary(p => p.name, p => p.parameter);
 
         var missing = parameters.Keys.Where(n => !reader.Contains(n)).ToList();
-        var unexpected = reader.Names.Where(n => !parameters.ContainsKey(n) && !IsIgnorable(n, config)).ToList();
+        var unexpected = reader.Names.Where(n => !parameters.ContainsKey(n) && !ignorable(n)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new SharpTuneException(
-                $"{folder}: the checkpoint does not match a {config.ModelType} model with this config.json"
+                $"{folder}: the checkpoint does not match {what}"
                 + TensorNameList.Format("missing tensors", missing) + TensorNameList.Format("unexpected tensors", unexpected));
 
         var misshapen = parameters
@@ -54,7 +83,6 @@ public static class HfModelFolder
                 param.copy_(stored);
             }
         }
-        return model;
     }
 
     /// <summary>
@@ -72,6 +100,20 @@ public static class HfModelFolder
             .ToList();
         CheckpointWriter.Save(folder, tensors, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
         config.Save(Path.Combine(folder, "config.json"));
+    }
+
+    /// <summary>Writes a sequence classifier as transformers saves one: config.json naming its class and labels, and the weights with <c>score.weight</c>.</summary>
+    public static void Save(LlamaForSequenceClassification model, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        using var scope = NewDisposeScope();
+        var tensors = model.named_parameters()
+            .Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach().cpu()))
+            .ToList();
+        CheckpointWriter.Save(folder, tensors, 5L << 30, new Dictionary<string, string> { ["format"] = "pt" });
+        var json = model.ConfigJson();
+        json["torch_dtype"] = DtypeNames.ToHf(model.Dtype);
+        AtomicFile.WriteJson(Path.Combine(folder, "config.json"), json);
     }
 
     /// <summary>Files beside the weights that make a model folder usable (tokenizer, chat template, generation defaults).</summary>

@@ -23,9 +23,6 @@ namespace SharpTune.Training;
 /// </summary>
 public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProgress<TrainingProgress>? progress = null)
 {
-    private const string OptimizerFile = "optimizer.safetensors";
-    private const string RngFile = "rng_state.safetensors";
-
     /// <summary>The run's tokenizer and chat template, loaded once when first needed (after train_tokenizer wrote it).</summary>
     private TokenizerContext? tokenizer;
 
@@ -70,9 +67,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         log($"{data.Train.Count} training and {data.Validation.Count} validation rows of up to {data.SequenceLen} tokens; "
             + $"{totalSteps} steps of {config.MicroBatchSize}×{config.GradientAccumulationSteps} rows ({stepsPerEpoch} per epoch)");
 
-        IOptimizer optimizer = config.Optimizer == "sgd"
-            ? new Sgd(trainable, config.SgdMomentum, config.WeightDecay)
-            : new AdamW(trainable, config.WeightDecay, config.AdamBeta1, config.AdamBeta2, config.AdamEpsilon);
+        var optimizer = TrainingStep.CreateOptimizer(config, trainable);
 
         // Where the run stands: from the checkpoint when resuming, else before the first step.
         TrainerState state;
@@ -80,10 +75,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         {
             state = TrainerState.Load(resumeFrom);
             LoadTrainable(trainable, resumeFrom, lora);
-            using (var saved = SafetensorsFile.Open(Path.Combine(resumeFrom, OptimizerFile)))
-                optimizer.LoadStateDict(saved.Tensors.ToDictionary(t => t.Name, t => saved.ReadTensor(t.Name)), saved.Path);
-            using (var rng = SafetensorsFile.Open(Path.Combine(resumeFrom, RngFile)))
-                set_rng_state(rng.ReadTensor("cpu"));
+            OptimizerCheckpoint.Restore(resumeFrom, optimizer);
             log($"resuming from {resumeFrom} (step {state.GlobalStep})");
         }
         else
@@ -104,7 +96,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         EvaluationResult? lastEvaluation = null;
         while (state.GlobalStep < totalSteps && !stoppedEarly)
         {
-            var order = EpochOrder(data.Train.Count, state.EpochsDone);
+            var order = TrainingStep.EpochOrder(data.Train.Count, config.Seed, state.EpochsDone);
             long micro = state.MicroBatchesIntoEpoch;
             while (micro < microPerEpoch && state.GlobalStep < totalSteps)
             {
@@ -181,49 +173,10 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lora, device);
     }
 
-    private string Describe() => config.Adapter.Kind switch
-    {
-        AdapterKind.Lora => $"{config.Stage} with LoRA (r={config.Adapter.Lora!.R}, alpha={config.Adapter.Lora.Alpha})",
-        AdapterKind.Freeze => $"{config.Stage} with freeze tuning",
-        _ => $"{config.Stage}, full fine-tuning",
-    };
+    private string Describe() => config.Describe();
 
-    private LlamaForCausalLM LoadModel(Device device)
-    {
-        // Frozen weights may live in bf16 on CUDA; trained ones stay fp32 (LoRA's own matrices are fp32 regardless).
-        bool frozenBase = config.Adapter.Kind == AdapterKind.Lora;
-        var dtype = config.Bf16 switch
-        {
-            "true" => ScalarType.BFloat16,
-            "auto" when device.type == TorchSharp.DeviceType.CUDA && frozenBase => ScalarType.BFloat16,
-            _ => ScalarType.Float32,
-        };
-        const string prefix = "preset:";
-        if (!config.BaseModel.StartsWith(prefix, StringComparison.Ordinal)) return HfModelFolder.Load(config.BaseModel, device, dtype);
-        var json = ModelPresets.Config(config.BaseModel[prefix.Length..], null);
-        if (config.TrainTokenizer is not null)
-        {
-            // The vocabulary and special ids come from the learned tokenizer.
-            var learned = Tokenizer.Tokenizer;
-            json["vocab_size"] = learned.VocabSize;
-            json["bos_token_id"] = learned.BosId;
-            json["eos_token_id"] = learned.EosId;
-            json["pad_token_id"] = learned.PadId;
-        }
-        ModelPresets.WithOverrides(json, config.ModelConfigOverrides, $"{config.ConfigFile}: overrides_of_model_config");
-        var modelConfig = ModelConfig.FromJson(json, "base_model");
-        var model = new LlamaForCausalLM(modelConfig, device, dtype);
-        model.InitializeWeights(config.Seed);
-        return model;
-    }
-
-    /// <summary>The order of the training rows in epoch <paramref name="epoch"/>: a shuffle seeded by the run's seed and the epoch, so a resumed run sees the same order.</summary>
-    private int[] EpochOrder(int count, long epoch)
-    {
-        var order = Enumerable.Range(0, count).ToArray();
-        new Random((int)((config.Seed * 1_000_003 + epoch) & int.MaxValue)).Shuffle(order);
-        return order;
-    }
+    private LlamaForCausalLM LoadModel(Device device) =>
+        CausalLmModels.Load(config, device, config.TrainTokenizer is not null ? Tokenizer.Tokenizer : null);
 
     private IEnumerable<int> MicroBatch(int[] order, long index) =>
         order.Skip((int)(index * config.MicroBatchSize)).Take(config.MicroBatchSize);
@@ -247,25 +200,8 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
             total += sum.item<float>();
             tokens += batch.AttentionMask.LongCount(m => m != 0);
         }
-        double gradNorm;
-        using (NewDisposeScope())
-        {
-            var grads = optimizer.Parameters.Select(p => p.Value).ToList();
-            gradNorm = config.MaxGradNorm > 0
-                ? nn.utils.clip_grad_norm_(grads, config.MaxGradNorm)
-                : GradientNorm(grads);
-        }
-        optimizer.Step(lr);
-        optimizer.ZeroGrad();
+        double gradNorm = TrainingStep.Apply(optimizer, config.MaxGradNorm, lr);
         return (total / Math.Max(1, labels), gradNorm, tokens);
-    }
-
-    private static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
-    {
-        double squares = 0;
-        foreach (var p in parameters)
-            if (p.grad is { } g) squares += g.to(ScalarType.Float64).pow(2).sum().item<double>();
-        return Math.Sqrt(squares);
     }
 
     /// <summary>Validation loss and exact-match accuracy.</summary>
@@ -291,8 +227,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         store.Save(state, folder =>
         {
             SaveModel(folder, model, lora);
-            SafetensorsWriter.Write(Path.Combine(folder, OptimizerFile), optimizer.StateDict());
-            SafetensorsWriter.Write(Path.Combine(folder, RngFile), [new("cpu", get_rng_state())]);
+            OptimizerCheckpoint.Save(folder, optimizer);
         });
         store.Prune(config.SaveTotalLimit, state.BestStep);
     }
@@ -304,35 +239,12 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         else HfModelFolder.Save(model, folder);
     }
 
-    /// <summary>Copies the trained values from a checkpoint (or saved output) in <paramref name="folder"/>: the adapter's tensors for LoRA, else the trainable parameters of the model folder.</summary>
-    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, LoraModel? lora)
-    {
-        if (lora is not null)
-        {
-            lora.LoadWeights(folder);
-            return;
-        }
-        using var reader = CheckpointReader.Open(folder);
-        using var noGrad = no_grad();
-        foreach (var p in trainable)
-        {
-            if (!reader.Contains(p.Name)) throw new SharpTuneException($"{folder}: the checkpoint has no '{p.Name}'");
-            using var saved = reader.ReadTensor(p.Name);
-            if (!saved.shape.SequenceEqual(p.Value.shape))
-                throw new SharpTuneException($"{folder}: '{p.Name}' has shape [{string.Join(", ", saved.shape)}], the model has [{string.Join(", ", p.Value.shape)}]");
-            p.Value.copy_(saved);
-        }
-    }
+    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, LoraModel? lora) =>
+        CausalLmModels.LoadTrainable(trainable, lora, folder);
 
     private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, EvaluationResult? finalEvaluation, double tokensPerSecond, LoraModel? lora, Device device)
     {
-        var records = MetricsLog.Read(Path.Combine(config.OutputDir, "metrics.jsonl"));
-        var train = records.Where(r => r["loss"] is not null).Select(r => new LossPoint(r["step"]!.GetValue<long>(), r["loss"]!.GetValue<double>())).ToList();
-        var validation = records.Where(r => r["eval_loss"] is not null).Select(r => new LossPoint(r["step"]!.GetValue<long>(), r["eval_loss"]!.GetValue<double>())).ToList();
-        LearningCurvePlot.Save(Path.Combine(config.OutputDir, "learning_curve.png"), train, validation, $"{Describe()} — {Path.GetFileName(config.OutputDir)}");
-        var diagnosis = FitDiagnosis.From(train, validation);
-        log($"fit: {diagnosis.Verdict} — {diagnosis.Reason}. {diagnosis.Advice}");
-        AtomicFile.WriteJson(Path.Combine(config.OutputDir, "diagnosis.json"), diagnosis.ToJson());
+        var (diagnosis, train) = RunReport.Write(config.OutputDir, $"{Describe()} — {Path.GetFileName(config.OutputDir)}", log);
 
         var counts = TrainableParameterCount.Of(model);
         var summary = new JsonObject

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
+using SharpTune.Training.Alignment;
 
 namespace SharpTune.Training;
 
 /// <summary>
-/// Runs a config, first training the run it builds on when <c>base_model: run:OTHER.yaml</c> names one whose output
-/// is missing or was made by a different version of that config — so each example stands alone, and a base that is
+/// Runs a config with its stage's recipe, first training the runs it builds on when <c>base_model: run:OTHER.yaml</c>
+/// (or a PPO config's <c>reward_model: run:REWARD.yaml</c>) names one whose output is missing or was made by a
+/// different version of that config — so each example stands alone, and a base that is
 /// already trained is reused rather than trained again.
 /// </summary>
 public static class TrainingRuns
@@ -39,18 +41,25 @@ public static class TrainingRuns
         if (chain.Contains(full)) throw new SharpTuneException($"{configFile}: base_model: run: goes round in a circle ({string.Join(" → ", chain.Append(full))})");
         chain.Add(full);
         var config = TrainConfig.Load(configFile, overrides);
-        if (config.BaseRun is { } baseRun)
+        foreach (var (what, run) in new[] { ("base model", config.BaseRun), ("reward model", config.Alignment.RewardRun) })
         {
-            var baseConfig = TrainConfig.Load(baseRun);
-            if (IsFinished(baseConfig))
-                log($"base model: {baseConfig.OutputDir}, already trained by {baseRun}");
+            if (run is null) continue;
+            var other = TrainConfig.Load(run);
+            if (IsFinished(other))
+                log($"{what}: {other.OutputDir}, already trained by {run}");
             else
             {
-                log($"base model: training {baseRun} first (its output {baseConfig.OutputDir} is {(Directory.Exists(baseConfig.OutputDir) ? "unfinished or from another version of it" : "not there yet")})");
-                Train(baseRun, [], resume, log, progress, chain);
-                log($"base model ready; now {configFile}");
+                log($"{what}: training {run} first (its output {other.OutputDir} is {(Directory.Exists(other.OutputDir) ? "unfinished or from another version of it" : "not there yet")})");
+                Train(run, [], resume, log, progress, [.. chain]);
+                log($"{what} ready; now {configFile}");
             }
         }
-        return new CausalLmRecipe(config, log, progress).Run(resume);
+        return config.Stage switch
+        {
+            "reward" => new RewardRecipe(config, log, progress).Run(resume),
+            "dpo" => new DpoRecipe(config, log, progress).Run(resume),
+            "ppo" => new PpoRecipe(config, log, progress).Run(resume),
+            _ => new CausalLmRecipe(config, log, progress).Run(resume),
+        };
     }
 }
