@@ -57,6 +57,9 @@ public sealed record LoraConfig
     /// <summary><c>revision</c>: the base model's revision, recorded in adapter_config.json.</summary>
     public string? Revision { get; init; }
 
+    /// <summary><c>task_type</c>: CAUSAL_LM, or SEQ_CLS for a sequence classifier (a reward model, whose <c>score</c> head is a module to save).</summary>
+    public string TaskType { get; init; } = "CAUSAL_LM";
+
     /// <summary>The factor the update B·A is multiplied by: alpha / r, or alpha / √r with rsLoRA.</summary>
     public double Scaling => UseRslora ? Alpha / Math.Sqrt(R) : Alpha / R;
 

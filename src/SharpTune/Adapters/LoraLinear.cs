@@ -98,6 +98,9 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// <summary>Whether the update is currently added into the base weight (then forward is the base layer alone).</summary>
     public bool Merged { get; private set; }
 
+    /// <summary>Whether forward adds the update; when false the layer computes exactly its base layer (the reference model of DPO and PPO, without a second copy).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>
     /// Starts A as <paramref name="init"/> says, from <paramref name="generator"/> (a CPU generator, so the values are
     /// the same on every device), and B at zero, so that the layer computes exactly what the base layer does.
@@ -121,7 +124,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
-        if (Merged) return baseLayer.forward(x);
+        if (Merged && !Enabled) throw new InvalidOperationException("a merged LoRA layer cannot be disabled; unmerge it first");
+        if (Merged || !Enabled) return baseLayer.forward(x);
         using var scope = NewDisposeScope();
         var result = baseLayer.forward(x);
         var input = x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);

@@ -192,6 +192,28 @@ public sealed class LoraModel : IPeftAdapter
         PeftAdapterConfig.Write(Config, Path.Combine(folder, ConfigFileName));
     }
 
+    /// <summary>
+    /// Runs <paramref name="run"/> with every LoRA layer switched off, so the model computes exactly the base model
+    /// (peft's <c>disable_adapter()</c>), and switches them back on afterwards, also when it throws.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The adapter is merged, or has modules to save: those are trained in place, so the base model's values are gone.</exception>
+    public T WithAdaptersDisabled<T>(Func<T> run)
+    {
+        ThrowIfUnloaded();
+        if (modulesToSave.Count > 0)
+            throw new InvalidOperationException($"the adapter trains {string.Join(", ", modulesToSave.Keys)} in place, so the base model cannot be recovered by disabling it");
+        if (slots.Any(s => s.Layer.Merged)) throw new InvalidOperationException("unmerge the adapter before disabling it");
+        foreach (var s in slots) s.Layer.Enabled = false;
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            foreach (var s in slots) s.Layer.Enabled = true;
+        }
+    }
+
     /// <summary>Adds every LoRA update into its base weight; forward then runs the base layers alone.</summary>
     public void Merge()
     {

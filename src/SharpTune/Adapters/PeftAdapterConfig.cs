@@ -54,7 +54,7 @@ public static class PeftAdapterConfig
             ["revision"] = config.Revision,
             ["target_modules"] = Selector(config.TargetModules ?? ModuleSelector.FromNames(LoraConfig.DefaultTargets)),
             ["target_parameters"] = null,
-            ["task_type"] = "CAUSAL_LM",
+            ["task_type"] = config.TaskType,
             ["trainable_token_indices"] = null,
             ["use_dora"] = false,
             ["use_qalora"] = false,
@@ -82,8 +82,8 @@ public static class PeftAdapterConfig
         if (peftType != "LORA")
             throw new SharpTuneException($"{source}: peft_type '{peftType}' is not supported here; SharpTune loads LORA adapters");
         string? task = json.String("task_type");
-        if (task is not null && task != "CAUSAL_LM")
-            throw new SharpTuneException($"{source}: task_type '{task}' is not supported; SharpTune loads CAUSAL_LM adapters");
+        if (task is not null && task is not ("CAUSAL_LM" or "SEQ_CLS"))
+            throw new SharpTuneException($"{source}: task_type '{task}' is not supported; SharpTune loads CAUSAL_LM and SEQ_CLS adapters");
 
         Reject(obj, source, "use_dora", v => IsTrue(v), "DoRA (use_dora: true) is not supported");
         Reject(obj, source, "lora_bias", v => IsTrue(v), "LoRA biases (lora_bias: true) are not supported");
@@ -108,6 +108,7 @@ public static class PeftAdapterConfig
             LayersToTransform = IntList(obj, "layers_to_transform", source),
             LayersPattern = StringList(obj, "layers_pattern", source),
             Init = ReadInit(obj, source),
+            TaskType = task ?? "CAUSAL_LM",
             BaseModelNameOrPath = json.String("base_model_name_or_path"),
             Revision = json.String("revision"),
             ExcludeModules = ReadSelector(obj, "exclude_modules", source),

@@ -195,8 +195,9 @@ public sealed record DataConfig
         if (!GeneratedDataset.Tasks.Contains(task))
             throw s.Error("generate", $"unknown task generator '{task}' (known: {string.Join(", ", GeneratedDataset.Tasks)})");
         if (s.Has("path")) throw s.Error("path", "give path or generate, not both");
-        if (s.String("type") is { } type && type is not ("messages" or "chat_template"))
-            throw s.Error("type", $"generated datasets are chats (type: messages), got '{type}'");
+        bool preference = GeneratedDataset.IsPreference(task);
+        if (s.String("type") is { } type && (preference ? type != "preference" : type is not ("messages" or "chat_template")))
+            throw s.Error("type", preference ? $"{task} makes preference pairs (type: preference), got '{type}'" : $"generated datasets are chats (type: messages), got '{type}'");
         long rows = s.Long("rows", 0);
         if (rows is < 1 or > 10_000_000) throw s.Error("rows", $"how many records to generate: between 1 and 10000000, got {rows}");
         var generated = new GeneratedDataset(task, (int)rows, s.Long("seed", seed));
@@ -204,7 +205,7 @@ public sealed record DataConfig
         {
             Path = generated.Origin,
             Generate = generated,
-            Format = DatasetFormat.Messages,
+            Format = preference ? DatasetFormat.Preference : DatasetFormat.Messages,
             Name = s.String("name") ?? generated.Origin,
             ConfigPosition = $"{s.File}:{s.Line}: {s.KeyPath}",
         };

@@ -42,14 +42,40 @@ public static class HfModelFolder
     }
 
     /// <summary>
+    /// A sequence classifier (reward model) from <paramref name="folder"/>: a saved one (with <c>score.weight</c>), or
+    /// the trunk of a causal LM with a fresh score head of <paramref name="numLabels"/> outputs (seeded by
+    /// <paramref name="seed"/>; its <c>lm_head</c> is dropped), as transformers' from_pretrained starts one.
+    /// A config without pad_token_id gets <paramref name="padTokenId"/>: the head reads each row's last non-pad token.
+    /// </summary>
+    public static LlamaForSequenceClassification LoadSequenceClassifier(string folder, Device device, ScalarType dtype, int numLabels = 1, long seed = 0, long? padTokenId = null)
+    {
+        var config = LoadConfig(folder);
+        if (config.PadTokenId is null && padTokenId is not null) config = config with { PadTokenId = padTokenId };
+        bool hasScore;
+        using (var reader = CheckpointReader.Open(folder))
+        {
+            hasScore = reader.Contains("score.weight");
+            if (hasScore) numLabels = (int)reader.Info("score.weight").Shape[0];
+        }
+        var model = new LlamaForSequenceClassification(config, numLabels, device, dtype);
+        if (!hasScore) model.InitializeScore(seed);
+        LoadParameters(model, folder, n => n.StartsWith("lm_head.", StringComparison.Ordinal) || IsIgnorable(n, config),
+            $"a {LlamaForSequenceClassification.ArchitectureOf(config)}", hasScore ? null : "score.");
+        return model;
+    }
+
+    /// <summary>
     /// Copies the checkpoint in <paramref name="folder"/> into <paramref name="model"/>'s parameters by name (converted
     /// from their stored dtype). Missing, unexpected (unless <paramref name="ignorable"/>) or misshapen tensors are
-    /// errors that list them; <paramref name="what"/> names the model in them.
+    /// errors that list them; <paramref name="what"/> names the model in them. Parameters starting with
+    /// <paramref name="skipPrefix"/> are left as they are (e.g. a fresh head the checkpoint does not have).
     /// </summary>
-    internal static void LoadParameters(nn.Module model, string folder, Func<string, bool> ignorable, string what)
+    internal static void LoadParameters(nn.Module model, string folder, Func<string, bool> ignorable, string what, string? skipPrefix = null)
     {
         using var reader = CheckpointReader.Open(folder);
-        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var parameters = model.named_parameters()
+            .Where(p => skipPrefix is null || !p.name.StartsWith(skipPrefix, StringComparison.Ordinal))
+            .ToDictionary(p => p.name, p => p.parameter);
 
         var missing = parameters.Keys.Where(n => !reader.Contains(n)).ToList();
         var unexpected = reader.Names.Where(n => !parameters.ContainsKey(n) && !ignorable(n)).ToList();
@@ -95,6 +121,20 @@ public static class HfModelFolder
             .Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach().to(dtype).cpu()))
             .ToList();
         CheckpointWriter.Save(folder, tensors, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>Writes a sequence classifier as transformers saves one: config.json naming its class and labels, and the weights with <c>score.weight</c>.</summary>
+    public static void Save(LlamaForSequenceClassification model, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        using var scope = NewDisposeScope();
+        var tensors = model.named_parameters()
+            .Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach().cpu()))
+            .ToList();
+        CheckpointWriter.Save(folder, tensors, 5L << 30, new Dictionary<string, string> { ["format"] = "pt" });
+        var json = model.ConfigJson();
+        json["torch_dtype"] = DtypeNames.ToHf(model.Dtype);
+        AtomicFile.WriteJson(Path.Combine(folder, "config.json"), json);
     }
 
     /// <summary>Files beside the weights that make a model folder usable (tokenizer, chat template, generation defaults).</summary>

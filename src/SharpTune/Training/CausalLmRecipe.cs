@@ -174,58 +174,10 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), device);
     }
 
-    private string Describe() => config.Adapter.Kind switch
-    {
-        AdapterKind.Lora => $"{config.Stage} with {(config.Adapter.Method == "qlora" ? "QLoRA" : "LoRA")} (r={config.Adapter.Lora!.R}, alpha={config.Adapter.Lora.Alpha})",
-        AdapterKind.Freeze => $"{config.Stage} with freeze tuning",
-        AdapterKind.PromptTuning or AdapterKind.PrefixTuning or AdapterKind.PTuning => $"{config.Stage} with {config.Adapter.Method} ({config.Adapter.Prompt!.NumVirtualTokens} virtual tokens)",
-        _ => $"{config.Stage}, full fine-tuning",
-    };
+    private string Describe() => config.Describe();
 
-    private LlamaForCausalLM LoadModel(Device device)
-    {
-        // Frozen weights may live in bf16 on CUDA; trained ones stay fp32 (LoRA's own matrices are fp32 regardless).
-        var dtype = WeightDtype.For(config, device.type);
-        const string prefix = "preset:";
-        if (!config.BaseModel.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            if (BnbCheckpoint.ReadConfig(config.BaseModel) is { } stored)
-            {
-                // A bitsandbytes-quantized folder: its layers load quantized as they were saved.
-                if (config.Adapter.Kind != AdapterKind.Lora)
-                    throw new SharpTuneException($"{config.ConfigFile}: base_model {config.BaseModel} is quantized ({stored.Type}); only an adapter (adapter: qlora or lora) trains on it");
-                var loaded = BnbCheckpoint.Load(config.BaseModel, device, dtype, config.Adapter.Quantization?.ComputeDtype);
-                log($"base model: {ModelQuantizer.QuantizedLayers(loaded).Count} linear layers loaded pre-quantized ({stored.Type.ToString().ToLowerInvariant()}{(stored.DoubleQuant ? ", double quantization" : "")})");
-                return loaded;
-            }
-            return Quantize(HfModelFolder.Load(config.BaseModel, device, dtype));
-        }
-        var json = ModelPresets.Config(config.BaseModel[prefix.Length..], null);
-        if (config.TrainTokenizer is not null)
-        {
-            // The vocabulary and special ids come from the learned tokenizer.
-            var learned = Tokenizer.Tokenizer;
-            json["vocab_size"] = learned.VocabSize;
-            json["bos_token_id"] = learned.BosId;
-            json["eos_token_id"] = learned.EosId;
-            json["pad_token_id"] = learned.PadId;
-        }
-        ModelPresets.WithOverrides(json, config.ModelConfigOverrides, $"{config.ConfigFile}: overrides_of_model_config");
-        var modelConfig = ModelConfig.FromJson(json, "base_model");
-        var model = new LlamaForCausalLM(modelConfig, device, dtype);
-        model.InitializeWeights(config.Seed);
-        return Quantize(model);
-    }
-
-    /// <summary>Quantizes the base model's linear layers (all but lm_head) when the config asks for a quantized base.</summary>
-    private LlamaForCausalLM Quantize(LlamaForCausalLM model)
-    {
-        if (config.Adapter.Quantization is not { } quantization) return model;
-        int layers = ModelQuantizer.Quantize(model, quantization);
-        string how = quantization.Is4Bit ? $"{quantization.Type.ToString().ToLowerInvariant()}{(quantization.DoubleQuant ? " with double quantization" : "")}" : "int8 rows";
-        log($"base model: {layers} linear layers quantized to {how}, computing in {DtypeNames.ToHf(quantization.ComputeDtype)}");
-        return model;
-    }
+    private LlamaForCausalLM LoadModel(Device device) =>
+        CausalLmModels.Load(config, device, log, config.TrainTokenizer is not null ? Tokenizer.Tokenizer : null);
 
     /// <summary>
     /// One optimizer step over <paramref name="batches"/> (the accumulated micro-batches): every micro-batch's summed
@@ -246,9 +198,7 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
             total += sum.item<float>();
             tokens += batch.AttentionMask.LongCount(m => m != 0);
         }
-        double gradNorm = GradientClipping.Apply(optimizer.Parameters.Select(p => p.Value), config.MaxGradNorm);
-        optimizer.Step(lr);
-        optimizer.ZeroGrad();
+        double gradNorm = TrainingStep.Apply(optimizer, config.MaxGradNorm, lr);
         return (total / Math.Max(1, labels), gradNorm, tokens);
     }
 
@@ -282,25 +232,8 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         else HfModelFolder.Save(model, folder);
     }
 
-    /// <summary>Copies the trained values from a checkpoint (or saved output) in <paramref name="folder"/>: the adapter's tensors for a peft adapter, else the trainable parameters of the model folder.</summary>
-    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, IPeftAdapter? adapter)
-    {
-        if (adapter is not null)
-        {
-            adapter.LoadWeights(folder);
-            return;
-        }
-        using var reader = CheckpointReader.Open(folder);
-        using var noGrad = no_grad();
-        foreach (var p in trainable)
-        {
-            if (!reader.Contains(p.Name)) throw new SharpTuneException($"{folder}: the checkpoint has no '{p.Name}'");
-            using var saved = reader.ReadTensor(p.Name);
-            if (!saved.shape.SequenceEqual(p.Value.shape))
-                throw new SharpTuneException($"{folder}: '{p.Name}' has shape [{string.Join(", ", saved.shape)}], the model has [{string.Join(", ", p.Value.shape)}]");
-            p.Value.copy_(saved);
-        }
-    }
+    private static void LoadTrainable(IReadOnlyList<TrainableParameter> trainable, string folder, IPeftAdapter? adapter) =>
+        CausalLmModels.LoadTrainable(trainable, adapter, folder);
 
     private JsonObject WriteSummary(LlamaForCausalLM model, PreparedDataset data, TrainerState state, EvaluationResult? finalEvaluation, double tokensPerSecond, Device device)
     {

@@ -2,6 +2,7 @@ using SharpTune.Adapters;
 using SharpTune.Config;
 using SharpTune.Data;
 using SharpTune.Training.Distillation;
+using SharpTune.Training.Alignment;
 using SharpTune.Training.Optimization;
 
 namespace SharpTune.Training;
@@ -35,7 +36,13 @@ public sealed record TrainConfig
 
     /// <summary><c>output_dir</c>.</summary>
     public required string OutputDir { get; init; }
-    /// <summary><c>stage</c>: pretrain or sft (by default pretrain when every dataset is text, else sft).</summary>
+    /// <summary>The alignment stages' keys (reward, dpo, ppo): β, loss type, reward model, PPO's knobs.</summary>
+    public AlignmentSettings Alignment { get; init; } = new();
+
+    /// <summary>
+    /// <c>stage</c>: pretrain or sft (by default pretrain when every dataset is text, else sft); reward, dpo (also
+    /// axolotl's <c>rl: dpo</c> / <c>rl: ipo</c>) or ppo for the alignment stages.
+    /// </summary>
     public required string Stage { get; init; }
     /// <summary><c>micro_batch_size</c>: rows per forward pass.</summary>
     public int MicroBatchSize { get; init; } = 2;
@@ -122,13 +129,31 @@ public sealed record TrainConfig
         string baseModel = data.BaseModel ?? throw new SharpTuneException($"{path}: required key 'base_model' is missing (an HF model folder, or preset:NAME)");
         string outputDir = data.OutputDir ?? throw new SharpTuneException($"{path}: required key 'output_dir' is missing");
         bool allText = data.Datasets.All(d => d.Format == DatasetFormat.Text);
-        string stage = root.String("stage") ?? (allText ? "pretrain" : "sft");
-        if (stage is not ("pretrain" or "sft" or "distill")) throw root.Error("stage", $"expected pretrain, sft or distill, got '{stage}'");
+        string? rl = root.String("rl");
+        if (rl is not (null or "dpo" or "ipo")) throw root.Error("rl", $"expected dpo or ipo (or stage: reward / ppo), got '{rl}'");
+        string stage = root.String("stage") ?? (rl is not null ? "dpo" : allText ? "pretrain" : "sft");
+        if (stage is not ("pretrain" or "sft" or "distill" or "reward" or "dpo" or "ppo"))
+            throw root.Error("stage", $"expected pretrain, sft, distill, reward, dpo or ppo, got '{stage}'");
+        if (rl is not null && stage != "dpo") throw root.Error("rl", $"is for stage dpo, not {stage}");
         var distillation = DistillationSettings.Read(yaml, outputDir);
         if (stage == "distill" && distillation is null) throw root.Error("stage", "distill needs teacher_model (a model folder, an adapter folder or run:OTHER.yaml)");
         if (stage != "distill" && distillation is not null) throw root.Error("teacher_model", "a teacher is used only with stage: distill");
-        if (data.Datasets.FirstOrDefault(d => d.Format == DatasetFormat.Preference) is { } pref)
-            throw new SharpTuneException($"{pref.ConfigPosition}: preference data is for reward modelling and DPO, not {stage}");
+        bool pairStage = stage is "reward" or "dpo" or "ppo";
+        if (!pairStage && data.Datasets.FirstOrDefault(d => d.Format == DatasetFormat.Preference) is { } pref)
+            throw new SharpTuneException($"{pref.ConfigPosition}: preference data is for reward modelling, DPO and PPO, not {stage}");
+        if (pairStage && data.Datasets.FirstOrDefault(d => d.Format != DatasetFormat.Preference) is { } other)
+            throw new SharpTuneException($"{other.ConfigPosition}: stage {stage} takes preference data (prompt, chosen, rejected), got {other.Format.ToString().ToLowerInvariant()}");
+        var alignment = AlignmentSettings.Read(root, yaml.Folder);
+        foreach (var key in AlignmentSettings.Keys.Where(k => k != "rl" && root.Has(k)))
+        {
+            bool applies = key switch
+            {
+                "rl_beta" or "dpo_beta" or "rl_loss_type" or "dpo_label_smoothing" or "precompute_ref_log_probs" => stage == "dpo",
+                _ => stage == "ppo",
+            };
+            if (!applies) throw root.Error(key, $"is not a setting of stage {stage}");
+        }
+        if (stage == "ppo" && alignment.RewardModel is null) throw root.Error("stage", "ppo needs reward_model: a reward model folder, or run:REWARD.yaml");
 
         long Positive(string key, long fallback)
         {
@@ -164,6 +189,7 @@ public sealed record TrainConfig
             TrainTokenizer = trainTokenizer,
             ModelConfigOverrides = modelOverrides,
             Adapter = adapter,
+            Alignment = alignment,
             BaseModel = baseModel,
             OutputDir = outputDir,
             Stage = stage,
@@ -236,10 +262,33 @@ public sealed record TrainConfig
             throw root.Error("kd_top_k", "the cached teacher logits are looked up per sample: turn sample_packing off");
         if (distillation is not null && trainTokenizer is not null)
             throw root.Error("train_tokenizer", "a distilled student shares the teacher's tokenizer; it cannot learn its own");
+        if (pairStage && config.EarlyStoppingPatience is not null)
+            throw root.Error("early_stopping_patience", $"stage {stage} does not stop early; set max_steps or num_epochs");
+        if (pairStage && data.SamplePacking)
+            throw root.Error("sample_packing", $"stage {stage} compares whole sequences, which are never packed");
+        if (pairStage && config.SamplePrompt is not null)
+            throw root.Error("sample_prompt", $"is for pretraining and sft; stage {stage} reports its own held-out numbers");
+        if (pairStage && config.TrainTokenizer is not null) throw root.Error("train_tokenizer", $"stage {stage} starts from a trained model, which brings its own tokenizer");
+        if (stage == "ppo" && adapter.Kind != Adapters.AdapterKind.Lora)
+            throw root.Error("stage", "ppo trains a LoRA policy (adapter: lora), whose disabled adapter is the reference model");
+        if (stage is "dpo" or "reward" && adapter.Kind is not (Adapters.AdapterKind.None or Adapters.AdapterKind.Lora))
+            throw root.Error("adapter", $"stage {stage} trains in full or with LoRA, not with {adapter.Method}");
+        if (stage == "reward" && adapter.Quantization is not null)
+            throw root.Error("adapter", "the reward stage trains an unquantized model: use adapter: lora (or full)");
         if (stage == "pretrain" && !allText)
             throw root.Error("stage", "pretrain takes text datasets; chat and instruction data are for sft");
         return config;
     }
+
+    /// <summary>The run in words for logs and plot titles, e.g. "sft with LoRA (r=16, alpha=32)".</summary>
+    public string Describe() => Adapter.Kind switch
+    {
+        Adapters.AdapterKind.Lora => $"{Stage} with {(Adapter.Method == "qlora" ? "QLoRA" : "LoRA")} (r={Adapter.Lora!.R}, alpha={Adapter.Lora.Alpha})",
+        Adapters.AdapterKind.Freeze => $"{Stage} with freeze tuning",
+        Adapters.AdapterKind.PromptTuning or Adapters.AdapterKind.PrefixTuning or Adapters.AdapterKind.PTuning =>
+            $"{Stage} with {Adapter.Method} ({Adapter.Prompt!.NumVirtualTokens} virtual tokens)",
+        _ => $"{Stage}, full fine-tuning",
+    };
 
     private static string FingerprintOf(string path, IEnumerable<string>? overrides)
     {

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
+using SharpTune.Training.Alignment;
 
 namespace SharpTune.Training;
 
 /// <summary>
-/// Runs a config, first training the run it builds on when <c>base_model: run:OTHER.yaml</c> names one whose output
-/// is missing or was made by a different version of that config — so each example stands alone, and a base that is
+/// Runs a config with its stage's recipe, first training the runs it builds on when <c>base_model: run:OTHER.yaml</c>
+/// (or a PPO config's <c>reward_model: run:REWARD.yaml</c>) names one whose output is missing or was made by a
+/// different version of that config — so each example stands alone, and a base that is
 /// already trained is reused rather than trained again.
 /// </summary>
 public static class TrainingRuns
@@ -39,7 +41,7 @@ public static class TrainingRuns
         if (chain.Contains(full)) throw new SharpTuneException($"{configFile}: base_model: run: goes round in a circle ({string.Join(" → ", chain.Append(full))})");
         chain.Add(full);
         var config = TrainConfig.Load(configFile, overrides);
-        foreach (var (role, run) in new[] { ("base model", config.BaseRun), ("teacher", config.Distillation?.TeacherRun) })
+        foreach (var (role, run) in new[] { ("base model", config.BaseRun), ("teacher", config.Distillation?.TeacherRun), ("reward model", config.Alignment.RewardRun) })
         {
             if (run is null) continue;
             var runConfig = TrainConfig.Load(run);
@@ -53,7 +55,13 @@ public static class TrainingRuns
             }
         }
         if (config.Objective == "mlm") return new MaskedLmRecipe(config, log, progress).Run(resume);
-        if (config.Stage == "distill") return new Distillation.DistillRecipe(config, log, progress).Run(resume);
-        return new CausalLmRecipe(config, log, progress).Run(resume);
+        return config.Stage switch
+        {
+            "distill" => new Distillation.DistillRecipe(config, log, progress).Run(resume),
+            "reward" => new RewardRecipe(config, log, progress).Run(resume),
+            "dpo" => new DpoRecipe(config, log, progress).Run(resume),
+            "ppo" => new PpoRecipe(config, log, progress).Run(resume),
+            _ => new CausalLmRecipe(config, log, progress).Run(resume),
+        };
     }
 }

@@ -98,7 +98,7 @@ public sealed class AdapterLoadErrorTests
     [InlineData("rank_pattern", "{\"q_proj\": 16}", "rank_pattern")]
     [InlineData("alpha_pattern", "{\"q_proj\": 16}", "alpha_pattern")]
     [InlineData("peft_type", "\"PROMPT_TUNING\"", "peft_type 'PROMPT_TUNING' is not supported")]
-    [InlineData("task_type", "\"SEQ_CLS\"", "task_type 'SEQ_CLS' is not supported")]
+    [InlineData("task_type", "\"TOKEN_CLS\"", "task_type 'TOKEN_CLS' is not supported")]
     [InlineData("bias", "\"all\"", "bias 'all' is not supported")]
     [InlineData("lora_bias", "true", "lora_bias")]
     [InlineData("init_lora_weights", "\"pissa\"", "init_lora_weights \"pissa\" is not supported")]

@@ -12,7 +12,10 @@ namespace SharpTune.Data.Generated;
 public sealed record GeneratedDataset(string Task, int Rows, long Seed)
 {
     /// <summary>The task generators there are.</summary>
-    public static readonly IReadOnlyList<string> Tasks = [LargerNumberTask.Name];
+    public static readonly IReadOnlyList<string> Tasks = [LargerNumberTask.Name, LargerNumberPreferenceTask.Name];
+
+    /// <summary>Whether the task makes preference records (<c>prompt</c>, <c>chosen</c>, <c>rejected</c>) rather than chats.</summary>
+    public static bool IsPreference(string task) => task == LargerNumberPreferenceTask.Name;
 
     /// <summary>Bumped when a generator's output changes, so tokenized caches of the old output are not reused.</summary>
     public const int Version = 1;
@@ -20,9 +23,16 @@ public sealed record GeneratedDataset(string Task, int Rows, long Seed)
     /// <summary>What records say they came from.</summary>
     public string Origin => $"generate:{Task}";
 
-    /// <summary>The records, each <c>{"messages": [user, assistant]}</c>, numbered as rows from 1.</summary>
+    /// <summary>The records, each <c>{"messages": [user, assistant]}</c> (or <c>{"prompt", "chosen", "rejected"}</c> for a preference task), numbered as rows from 1.</summary>
     public IEnumerable<SourceRecord> Records()
     {
+        if (IsPreference(Task))
+        {
+            long n = 0;
+            foreach (var (prompt, chosen, rejected) in LargerNumberPreferenceTask.Generate(Rows, Seed))
+                yield return new SourceRecord(new JsonObject { ["prompt"] = prompt, ["chosen"] = chosen, ["rejected"] = rejected }, new RecordOrigin(Origin, Row: ++n));
+            yield break;
+        }
         var pairs = Task switch
         {
             LargerNumberTask.Name => LargerNumberTask.Generate(Rows, Seed),

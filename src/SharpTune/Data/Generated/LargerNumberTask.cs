@@ -36,14 +36,17 @@ public static class LargerNumberTask
     public static IReadOnlyList<string> Phrasings => Questions;
 
     /// <summary><paramref name="count"/> question/answer pairs, the same for the same <paramref name="seed"/>.</summary>
-    public static IEnumerable<(string Question, string Answer)> Generate(int count, long seed)
+    public static IEnumerable<(string Question, string Answer)> Generate(int count, long seed) =>
+        Ask(count, seed).Select(q => (q.Question, Answer(q.A, q.B)));
+
+    /// <summary><paramref name="count"/> questions with the two numbers they ask about, the same for the same <paramref name="seed"/> (those of <see cref="Generate"/>).</summary>
+    public static IEnumerable<(int A, int B, string Question)> Ask(int count, long seed)
     {
         var random = new Random((int)(seed & int.MaxValue) ^ 0x5eed);
         for (int i = 0; i < count; i++)
         {
             var (a, b) = Pair(random);
-            string question = string.Format(CultureInfo.InvariantCulture, Questions[random.Next(Questions.Length)], a, b);
-            yield return (question, Answer(a, b));
+            yield return (a, b, string.Format(CultureInfo.InvariantCulture, Questions[random.Next(Questions.Length)], a, b));
         }
     }
 
