@@ -10,6 +10,12 @@ namespace SharpTune.Quantization;
 /// </summary>
 public sealed class Quantized4BitWeight : IQuantizedWeight
 {
+    private static readonly Dictionary<QuantType, BlockwiseQuantizer> Quantizers = new[] { QuantType.Nf4, QuantType.Fp4 }
+        .ToDictionary(t => t, t => new BlockwiseQuantizer(QuantCodeBooks.For(t), QuantizationConfig.BlockSize));
+
+    /// <summary>Double quantization: the absmax constants (less their mean) in the signed dynamic 8-bit map.</summary>
+    private static readonly BlockwiseQuantizer NestedQuantizer = new(DynamicQuantizationMap.Signed, QuantizationConfig.NestedBlockSize);
+
     /// <summary>
     /// Takes ownership of stored tensors (as read from a checkpoint or produced by <see cref="Quantize"/>) after
     /// checking that their sizes agree with <paramref name="shape"/> and the block sizes.
@@ -118,18 +124,19 @@ public sealed class Quantized4BitWeight : IQuantizedWeight
     public static Quantized4BitWeight Quantize(Tensor weight, QuantType type, bool doubleQuant)
     {
         ArgumentNullException.ThrowIfNull(weight);
-        var codeBook = QuantCodeBooks.For(type);
+        // A type outside the table is not 4-bit: QuantCodeBooks.For throws.
+        var quantizer = Quantizers.GetValueOrDefault(type) ?? new BlockwiseQuantizer(QuantCodeBooks.For(type), QuantizationConfig.BlockSize);
         using var scope = NewDisposeScope();
-        var (codes, absmax) = Blockwise.Quantize(weight, codeBook, QuantizationConfig.BlockSize);
-        var packed = Blockwise.Pack(codes);
-        var quantMap = tensor(codeBook.ToArray(), device: weight.device);
+        var (codes, absmax) = quantizer.Quantize(weight);
+        var packed = BlockwiseQuantizer.Pack(codes);
+        var quantMap = quantizer.Code.to(weight.device, copy: true);
         Tensor? nestedAbsmax = null, nestedMap = null;
         float offset = 0;
         if (doubleQuant)
         {
             offset = absmax.mean().item<float>();
-            (absmax, nestedAbsmax) = Blockwise.Quantize(absmax - offset, QuantCodeBooks.Dynamic8Bit, QuantizationConfig.NestedBlockSize);
-            nestedMap = tensor(QuantCodeBooks.Dynamic8Bit.ToArray(), device: weight.device);
+            (absmax, nestedAbsmax) = NestedQuantizer.Quantize(absmax - offset);
+            nestedMap = NestedQuantizer.Code.to(weight.device, copy: true);
         }
         var result = new Quantized4BitWeight(type, weight.shape, packed, absmax, quantMap, QuantizationConfig.BlockSize, weight.dtype,
             nestedAbsmax, nestedMap, doubleQuant ? QuantizationConfig.NestedBlockSize : 0, offset);
@@ -142,7 +149,7 @@ public sealed class Quantized4BitWeight : IQuantizedWeight
     {
         if (!DoubleQuant) return Absmax.to(ScalarType.Float32, copy: true);
         using var scope = NewDisposeScope();
-        var decoded = Blockwise.Dequantize(Absmax, NestedQuantMap!, NestedAbsmax!, NestedBlockSize, Absmax.shape[0]) + NestedOffset;
+        var decoded = BlockwiseQuantizer.Dequantize(Absmax, NestedQuantMap!, NestedAbsmax!, NestedBlockSize, Absmax.shape[0]) + NestedOffset;
         return decoded.MoveToOuterDisposeScope();
     }
 
@@ -150,14 +157,14 @@ public sealed class Quantized4BitWeight : IQuantizedWeight
     public Tensor Codes()
     {
         using var scope = NewDisposeScope();
-        return Blockwise.Unpack(Packed)[..(int)Count].contiguous().MoveToOuterDisposeScope();
+        return BlockwiseQuantizer.Unpack(Packed)[..(int)Count].contiguous().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
     public Tensor Dequantize(ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var values = Blockwise.Dequantize4Bit(Packed, QuantMap, BlockAbsmax(), BlockSize, Count);
+        var values = BlockwiseQuantizer.Dequantize4Bit(Packed, QuantMap, BlockAbsmax(), BlockSize, Count);
         return values.view(Shape.ToArray()).to(dtype).MoveToOuterDisposeScope();
     }
 

@@ -74,7 +74,7 @@ public sealed class BnbCheckpointTests
             float offset;
             using (var am = tensor(absmax)) offset = am.mean().item<float>();
             var (nestedCodes, nestedAbsmax, nestedValues) =
-                QuantizationReferenceTests.Reference(absmax.Select(a => a - offset).ToArray(), QuantCodeBooks.Dynamic8Bit, 256);
+                QuantizationReferenceTests.Reference(absmax.Select(a => a - offset).ToArray(), DynamicQuantizationMap.Signed.data<float>().ToArray(), 256);
             referenceWeights[name] = x.Select((_, i) => QuantCodeBooks.Nf4[codes[i]] * (nestedValues[i / 64] + offset)).ToArray();
             string json = string.Create(CultureInfo.InvariantCulture,
                 $"{{\"quant_type\": \"nf4\", \"blocksize\": 64, \"dtype\": \"float32\", \"shape\": [{p.shape[0]}, {p.shape[1]}], "
@@ -83,7 +83,7 @@ public sealed class BnbCheckpointTests
             tensors.Add(new(name + ".absmax", tensor(nestedCodes.Select(c => (byte)c).ToArray())));
             tensors.Add(new(name + ".quant_map", tensor(QuantCodeBooks.Nf4.ToArray())));
             tensors.Add(new(name + ".nested_absmax", tensor(nestedAbsmax)));
-            tensors.Add(new(name + ".nested_quant_map", tensor(QuantCodeBooks.Dynamic8Bit.ToArray())));
+            tensors.Add(new(name + ".nested_quant_map", DynamicQuantizationMap.Signed.clone()));
             tensors.Add(new(name + ".quant_state.bitsandbytes__nf4", tensor(Encoding.UTF8.GetBytes(json))));
         }
         SafetensorsWriter.Write(Path.Combine(dir.Path, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });

@@ -87,7 +87,7 @@ public sealed class QuantizationReferenceTests
     [Fact]
     public void Dynamic_map_follows_create_dynamic_map_signed()
     {
-        var map = QuantCodeBooks.Dynamic8Bit;
+        IReadOnlyList<float> map = DynamicQuantizationMap.Signed.data<float>().ToArray();
         Assert.Equal(256, map.Count);
         for (int i = 1; i < 256; i++) Assert.True(map[i - 1] < map[i], $"ascending at {i}");
         Assert.Equal(0f, map[127]);
@@ -114,7 +114,7 @@ public sealed class QuantizationReferenceTests
         float offset = (float)mean;
         Assert.Equal(offset, q.NestedOffset);
         var centered = absmax.Select(a => a - offset).ToArray();
-        var (nestedCodes, nestedAbsmax, nestedValues) = Reference(centered, QuantCodeBooks.Dynamic8Bit, 256);
+        var (nestedCodes, nestedAbsmax, nestedValues) = Reference(centered, DynamicQuantizationMap.Signed.data<float>().ToArray(), 256);
         Assert.Equal(ScalarType.Byte, q.Absmax.dtype);
         Assert.Equal(nestedCodes, q.Absmax.data<byte>().ToArray().Select(c => (int)c).ToArray());
         Assert.Equal(nestedAbsmax, q.NestedAbsmax!.data<float>().ToArray());

@@ -32,13 +32,22 @@ public sealed class AdamW : IOptimizer
     public void Step(double learningRate)
     {
         step++;
+        ForEachGradient(Parameters, (i, p, g) => UpdateStored(p, g, expAvg[i], expAvgSq[i], learningRate, step, hyper));
+    }
+
+    /// <summary>
+    /// The loop of an Adam-family step: without autograd, calls <paramref name="update"/> with the index, the parameter
+    /// and its gradient in float32 for each parameter that has a gradient, each inside its own dispose scope.
+    /// </summary>
+    internal static void ForEachGradient(IReadOnlyList<TrainableParameter> parameters, Action<int, TrainableParameter, Tensor> update)
+    {
         using var noGrad = no_grad();
-        for (int i = 0; i < Parameters.Count; i++)
+        for (int i = 0; i < parameters.Count; i++)
         {
-            var p = Parameters[i];
+            var p = parameters[i];
             if (p.Value.grad is not { } grad) continue;
             using var scope = NewDisposeScope();
-            UpdateStored(p, grad.to(ScalarType.Float32), expAvg[i], expAvgSq[i], learningRate, step, hyper);
+            update(i, p, grad.to(ScalarType.Float32));
         }
     }
 

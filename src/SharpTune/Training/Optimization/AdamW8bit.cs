@@ -51,19 +51,14 @@ public sealed class AdamW8bit : IOptimizer
     public void Step(double learningRate)
     {
         step++;
-        using var noGrad = no_grad();
-        for (int i = 0; i < Parameters.Count; i++)
+        AdamW.ForEachGradient(Parameters, (i, p, g) =>
         {
-            var p = Parameters[i];
-            if (p.Value.grad is not { } grad) continue;
-            using var scope = NewDisposeScope();
             var s = states[i];
             var device = p.Value.device;
-            var g = grad.to(ScalarType.Float32);
             if (!s.Quantized)
             {
                 AdamW.UpdateStored(p, g, s.First, s.Second, learningRate, step, hyper);
-                continue;
+                return;
             }
             var codes1 = PagedState.Bring(s.First, device);
             var absmax1 = PagedState.Bring(s.FirstAbsmax!, device);
@@ -78,7 +73,7 @@ public sealed class AdamW8bit : IOptimizer
             PagedState.Return(s.FirstAbsmax!, absmax1);
             PagedState.Return(s.Second, codes2);
             PagedState.Return(s.SecondAbsmax!, absmax2);
-        }
+        });
     }
 
     /// <inheritdoc/>
