@@ -171,22 +171,15 @@ public sealed class DpoRecipe(TrainConfig config, Action<string> log, IProgress<
         public JsonObject Evaluate(IReadOnlyList<TokenizedPair> pairs)
         {
             model.eval();
-            using var noGrad = no_grad();
-            double loss = 0, right = 0, margin = 0;
             // Validation pairs follow the training pairs in the precomputed table.
             if (trainCount < 0 && table is not null) trainCount = (int)table.shape[0] - pairs.Count;
-            for (int start = 0; start < pairs.Count; start += batchSize)
+            return PairEvaluation.Run(pairs, batchSize, (batch, start) =>
             {
-                using var scope = NewDisposeScope();
-                var batch = pairs.Skip(start).Take(batchSize).ToList();
                 var policy = PolicyLogProbs(batch);
                 var reference = Reference(batch, Enumerable.Range(trainCount + start, batch.Count).Select(i => (long)i));
                 var (losses, chosen, rejected) = DpoLoss.Compute(policy[.., 0], policy[.., 1], reference[.., 0], reference[.., 1], settings.Beta, settings.LabelSmoothing, settings.LossType);
-                loss += losses.sum().item<float>();
-                right += chosen.gt(rejected).sum().item<long>();
-                margin += (chosen - rejected).sum().item<float>();
-            }
-            return new JsonObject { ["eval_loss"] = loss / pairs.Count, ["eval_reward_accuracy"] = right / pairs.Count, ["eval_reward_margin"] = margin / pairs.Count };
+                return (losses.sum().item<float>(), chosen, rejected);
+            }, "eval_reward_accuracy", "eval_reward_margin");
         }
 
         public void Save(string folder)

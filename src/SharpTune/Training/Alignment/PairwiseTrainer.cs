@@ -26,13 +26,10 @@ public sealed class PairwiseTrainer(TrainConfig config, Action<string> log, IPro
         string? resumeFrom = resume ? store.Latest() : null;
         if (resume && resumeFrom is null) log($"no complete checkpoint in {store.Folder}; starting from the beginning");
 
-        long microPerEpoch = (train.Count + config.MicroBatchSize - 1) / config.MicroBatchSize;
-        long stepsPerEpoch = (microPerEpoch + config.GradientAccumulationSteps - 1) / config.GradientAccumulationSteps;
-        long totalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(config.NumEpochs * stepsPerEpoch));
-        long warmup = config.WarmupSteps ?? (long)Math.Ceiling((config.WarmupRatio ?? 0) * totalSteps);
-        var schedule = new LearningRateSchedule(config.LrScheduler, config.LearningRate, totalSteps, Math.Min(warmup, totalSteps));
-        long evalEvery = config.EvalSteps ?? Math.Max(1, totalSteps / 10);
-        long saveEvery = config.SaveSteps ?? evalEvery;
+        var plan = StepPlan.For(config, train.Count);
+        long microPerEpoch = plan.MicroPerEpoch, stepsPerEpoch = plan.StepsPerEpoch, totalSteps = plan.TotalSteps;
+        long evalEvery = plan.EvalEvery, saveEvery = plan.SaveEvery;
+        var schedule = plan.Schedule;
         log($"{train.Count} training and {validation.Count} validation pairs; {totalSteps} steps of {config.MicroBatchSize}×{config.GradientAccumulationSteps} pairs ({stepsPerEpoch} per epoch)");
         var optimizer = OptimizerChoice.Create(config, trainable);
 
@@ -71,7 +68,7 @@ public sealed class PairwiseTrainer(TrainConfig config, Action<string> log, IPro
             {
                 int take = (int)Math.Min(config.GradientAccumulationSteps, microPerEpoch - micro);
                 var batches = Enumerable.Range(0, take)
-                    .Select(i => order.Skip((int)((micro + i) * config.MicroBatchSize)).Take(config.MicroBatchSize).ToList())
+                    .Select(i => StepPlan.MicroBatch(order, micro + i, config.MicroBatchSize).ToList())
                     .ToList();
                 int pairsInStep = batches.Sum(b => b.Count);
                 double lr = schedule.At(state.GlobalStep);

@@ -115,18 +115,11 @@ public sealed class RewardRecipe(TrainConfig config, Action<string> log, IProgre
         public JsonObject Evaluate(IReadOnlyList<TokenizedPair> pairs)
         {
             model.eval();
-            using var noGrad = no_grad();
-            double loss = 0, right = 0, margin = 0;
-            for (int start = 0; start < pairs.Count; start += batchSize)
+            return PairEvaluation.Run(pairs, batchSize, (batch, _) =>
             {
-                using var scope = NewDisposeScope();
-                var batch = pairs.Skip(start).Take(batchSize).ToList();
                 var (chosen, rejected) = Scores(batch);
-                loss += PairwiseRewardLoss.Compute(chosen, rejected).item<float>() * batch.Count;
-                right += chosen.gt(rejected).sum().item<long>();
-                margin += (chosen - rejected).sum().item<float>();
-            }
-            return new JsonObject { ["eval_loss"] = loss / pairs.Count, ["eval_accuracy"] = right / pairs.Count, ["eval_margin"] = margin / pairs.Count };
+                return (PairwiseRewardLoss.Compute(chosen, rejected).item<float>() * batch.Count, chosen, rejected);
+            }, "eval_accuracy", "eval_margin");
         }
 
         public void Save(string folder)
