@@ -1,4 +1,5 @@
 using SharpTune.Quantization;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -20,6 +21,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     private readonly Linear loraA;
     private readonly Linear loraB;
     private readonly Dropout? dropout;
+    private readonly Scalar scalingScalar;   // held, not implicit: an implicit Scalar may be finalized mid-call
 
     /// <summary>Wraps <paramref name="baseLayer"/> with a rank-<paramref name="rank"/> update; A and B are zero until <see cref="ResetParameters"/>.</summary>
     /// <param name="baseLayer">The layer to adapt; it is frozen (requires_grad off) here.</param>
@@ -51,6 +53,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         InFeatures = inFeatures;
         Rank = rank;
         Scaling = scaling;
+        scalingScalar = scaling.ToScalar();
         loraA = nn.Linear(InFeatures, rank, hasBias: false, device: device, dtype: ScalarType.Float32);
         loraB = nn.Linear(rank, OutFeatures, hasBias: false, device: device, dtype: ScalarType.Float32);
         using (no_grad())
@@ -130,7 +133,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         var result = baseLayer.forward(x);
         var input = x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
         if (dropout is not null) input = dropout.forward(input);
-        var update = loraB.forward(loraA.forward(input)) * Scaling;
+        var update = loraB.forward(loraA.forward(input)).mul(scalingScalar);
         var sum = result + update;
         return (sum.dtype == result.dtype ? sum : sum.to(result.dtype)).MoveToOuterDisposeScope();
     }
@@ -140,7 +143,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     {
         using var _ = no_grad();
         using var product = LoraB.matmul(LoraA);
-        return product * Scaling;
+        return product.mul(scalingScalar);
     }
 
     /// <summary>

@@ -8,12 +8,12 @@ namespace SharpTune.Models;
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
-    private readonly double eps;
+    private readonly Scalar eps;   // held for the module's life (an implicit Scalar may be finalized mid-call)
 
     /// <summary>Creates the norm over the last dimension of size <paramref name="size"/>, weight initialised to ones.</summary>
     public RmsNorm(long size, double eps, Device? device = null, ScalarType dtype = ScalarType.Float32) : base(nameof(RmsNorm))
     {
-        this.eps = eps;
+        this.eps = eps.ToScalar();
         weight = new Parameter(ones(size, dtype: dtype, device: device));
         register_parameter("weight", weight);
     }
@@ -26,7 +26,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
-        var normed = x32 * rsqrt(x32.pow(2).mean([-1L], keepdim: true) + eps);
+        var normed = x32 * rsqrt(x32.square().mean([-1L], keepdim: true) + eps);
         return (weight * normed.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }

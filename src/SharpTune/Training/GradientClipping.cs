@@ -16,9 +16,7 @@ public static class GradientClipping
 
     private static double Norm(IEnumerable<Parameter> parameters)
     {
-        double squares = 0;
-        foreach (var p in parameters)
-            if (p.grad is { } g) squares += g.to(ScalarType.Float64).pow(2).sum().item<double>();
-        return Math.Sqrt(squares);
+        var squares = parameters.Where(p => p.grad is not null).Select(p => p.grad!.to(ScalarType.Float64).square().sum()).ToArray();
+        return squares.Length == 0 ? 0 : Math.Sqrt(stack(squares).sum().item<double>());
     }
 }

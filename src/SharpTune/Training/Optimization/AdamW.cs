@@ -32,7 +32,8 @@ public sealed class AdamW : IOptimizer
     public void Step(double learningRate)
     {
         step++;
-        ForEachGradient(Parameters, (i, p, g) => UpdateStored(p, g, expAvg[i], expAvgSq[i], learningRate, step, hyper));
+        using var factors = new AdamStepScalars(hyper, learningRate, step);
+        ForEachGradient(Parameters, (i, p, g) => UpdateStored(p, g, expAvg[i], expAvgSq[i], factors));
     }
 
     /// <summary>
@@ -52,28 +53,26 @@ public sealed class AdamW : IOptimizer
     }
 
     /// <summary><see cref="Update"/> on moments stored where <see cref="PagedState"/> put them: brought to the parameter's device and written back.</summary>
-    internal static void UpdateStored(TrainableParameter p, Tensor g, Tensor storedM, Tensor storedV, double learningRate, long step, AdamHyperparameters hyper)
+    internal static void UpdateStored(TrainableParameter p, Tensor g, Tensor storedM, Tensor storedV, AdamStepScalars factors)
     {
         var m = PagedState.Bring(storedM, p.Value.device);
         var v = PagedState.Bring(storedV, p.Value.device);
-        Update(p, g, m, v, learningRate, step, hyper);
+        Update(p, g, m, v, factors);
         PagedState.Return(storedM, m);
         PagedState.Return(storedV, v);
     }
 
     /// <summary>
     /// One AdamW update of <paramref name="p"/> from gradient <paramref name="g"/> (float32), advancing the float32
-    /// moments <paramref name="m"/> and <paramref name="v"/> in place; <paramref name="step"/> counts from 1.
+    /// moments <paramref name="m"/> and <paramref name="v"/> in place, with the step's <paramref name="factors"/>.
     /// </summary>
-    internal static void Update(TrainableParameter p, Tensor g, Tensor m, Tensor v, double learningRate, long step, AdamHyperparameters hyper)
+    internal static void Update(TrainableParameter p, Tensor g, Tensor m, Tensor v, AdamStepScalars factors)
     {
-        double biasCorrection1 = 1 - Math.Pow(hyper.Beta1, step);
-        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(hyper.Beta2, step));
-        if (p.Decay && hyper.WeightDecay != 0) p.Value.mul_(1 - learningRate * hyper.WeightDecay);
-        m.lerp_(g, 1 - hyper.Beta1);
-        v.mul_(hyper.Beta2).addcmul_(g, g, 1 - hyper.Beta2);
-        var denom = v.sqrt().div_(biasCorrection2Sqrt).add_(hyper.Epsilon);
-        var update = m.div(denom).mul_(-learningRate / biasCorrection1);
+        if (p.Decay && factors.Decays) p.Value.mul_(factors.DecayFactor);
+        m.lerp_(g, factors.FirstWeight);
+        v.mul_(factors.Beta2).addcmul_(g, g, factors.SecondWeight);
+        var denom = v.sqrt().div_(factors.BiasCorrection2Sqrt).add_(factors.Epsilon);
+        var update = m.div(denom).mul_(factors.StepSize);
         p.Value.add_(update.to(p.Value.dtype));
     }
 

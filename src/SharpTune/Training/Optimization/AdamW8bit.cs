@@ -51,13 +51,14 @@ public sealed class AdamW8bit : IOptimizer
     public void Step(double learningRate)
     {
         step++;
+        using var factors = new AdamStepScalars(hyper, learningRate, step);
         AdamW.ForEachGradient(Parameters, (i, p, g) =>
         {
             var s = states[i];
             var device = p.Value.device;
             if (!s.Quantized)
             {
-                AdamW.UpdateStored(p, g, s.First, s.Second, learningRate, step, hyper);
+                AdamW.UpdateStored(p, g, s.First, s.Second, factors);
                 return;
             }
             var codes1 = PagedState.Bring(s.First, device);
@@ -66,7 +67,7 @@ public sealed class AdamW8bit : IOptimizer
             var absmax2 = PagedState.Bring(s.SecondAbsmax!, device);
             var m8 = FirstMoment.Dequantize(codes1, absmax1);
             var v8 = SecondMoment.Dequantize(codes2, absmax2);
-            AdamW.Update(p, g, m8, v8, learningRate, step, hyper);
+            AdamW.Update(p, g, m8, v8, factors);
             FirstMoment.QuantizeInto(m8, codes1, absmax1);
             SecondMoment.QuantizeInto(v8, codes2, absmax2);
             PagedState.Return(s.First, codes1);

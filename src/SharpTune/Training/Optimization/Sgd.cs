@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpTune.Training.Optimization;
@@ -27,19 +28,23 @@ public sealed class Sgd : IOptimizer
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        // Held scalars, not implicit ones: see AdamStepScalars for why.
+        using var decay = weightDecay.ToScalar();
+        using var keep = momentum.ToScalar();
+        using var stepSize = (-learningRate).ToScalar();
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i];
             if (p.Value.grad is not { } grad) continue;
             var g = grad.to(ScalarType.Float32);
-            if (p.Decay && weightDecay != 0) g = g.add(p.Value.to(ScalarType.Float32), alpha: weightDecay);
+            if (p.Decay && weightDecay != 0) g = g.add(p.Value.to(ScalarType.Float32), alpha: decay);
             if (momentum != 0)
             {
-                if (buffers[i] is { } buffer) buffer.mul_(momentum).add_(g);
+                if (buffers[i] is { } buffer) buffer.mul_(keep).add_(g);
                 else buffers[i] = g.clone().DetachFromDisposeScope();
                 g = buffers[i]!;
             }
-            p.Value.add_(g.mul(-learningRate).to(p.Value.dtype));
+            p.Value.add_(g.mul(stepSize).to(p.Value.dtype));
         }
     }
 
