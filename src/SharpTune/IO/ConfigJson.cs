@@ -9,6 +9,20 @@ internal sealed class ConfigJson(JsonObject obj, string source)
 {
     public string Source => source;
 
+    /// <summary>Reads the JSON object in the file at <paramref name="path"/>; a missing file, bad JSON or another value is an error naming it.</summary>
+    public static JsonObject ReadObject(string path)
+    {
+        if (!File.Exists(path)) throw new SharpTuneException($"{path}: file not found");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new SharpTuneException($"{path}: expected a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new SharpTuneException($"{path}: invalid JSON: {e.Message}");
+        }
+    }
+
     public SharpTuneException Missing(string key) => new($"{source}: required key '{key}' is missing");
 
     private SharpTuneException WrongType(string key, string expected, JsonNode node) =>

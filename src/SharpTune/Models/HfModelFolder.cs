@@ -21,6 +21,14 @@ public static class HfModelFolder
         return ModelConfig.Load(Path.Combine(folder, "config.json"));
     }
 
+    /// <summary>The <c>vocab_size</c> the folder's config.json declares, whatever model it describes (decoder or BERT encoder).</summary>
+    public static long DeclaredVocabSize(string folder)
+    {
+        string path = Path.Combine(folder, "config.json");
+        var json = new ConfigJson(ConfigJson.ReadObject(path), path);
+        return json.Long("vocab_size") ?? throw json.Missing("vocab_size");
+    }
+
     /// <summary>
     /// Builds the model the folder describes on <paramref name="device"/> in <paramref name="dtype"/> and loads its
     /// weights (converted from their stored dtype). Missing, unexpected or misshapen tensors are errors that list them.

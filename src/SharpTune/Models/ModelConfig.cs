@@ -64,21 +64,7 @@ public sealed record ModelConfig
     public long KeyValueGroups => NumAttentionHeads / NumKeyValueHeads;
 
     /// <summary>Reads and validates <c>config.json</c>; errors name the file and key.</summary>
-    public static ModelConfig Load(string path)
-    {
-        if (!File.Exists(path)) throw new SharpTuneException($"{path}: file not found");
-        JsonObject obj;
-        try
-        {
-            obj = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                  ?? throw new SharpTuneException($"{path}: expected a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new SharpTuneException($"{path}: invalid JSON: {e.Message}");
-        }
-        return FromJson(obj, path);
-    }
+    public static ModelConfig Load(string path) => FromJson(ConfigJson.ReadObject(path), path);
 
     /// <summary>Builds a config from parsed JSON; <paramref name="source"/> names it in errors.</summary>
     public static ModelConfig FromJson(JsonObject obj, string source)

@@ -59,8 +59,8 @@ public sealed record TokenizerTraining
     public IReadOnlyList<string> TrainWordPiece(IEnumerable<DatasetSpec> datasets, string folder)
     {
         var trainer = new WordPieceTrainer(VocabSize, MinFrequency, WordPieceTokenizerFiles.SpecialTokens);
-        foreach (var file in Files(datasets))
-            foreach (var text in TrainingTextReader.ReadDocuments(file, WordPieceTokenizerFiles.SpecialTokens))
+        foreach (var (file, plainText) in Files(datasets))
+            foreach (var text in TrainingTextReader.ReadDocuments(file, WordPieceTokenizerFiles.SpecialTokens, plainText))
                 trainer.AddText(text);
         if (trainer.WordCount == 0) throw new SharpTuneException("train_tokenizer: the datasets hold no text to learn from");
         var vocab = trainer.Train();
@@ -68,8 +68,9 @@ public sealed record TokenizerTraining
         return vocab;
     }
 
-    private static IEnumerable<string> Files(IEnumerable<DatasetSpec> datasets) => datasets.SelectMany(spec =>
-        spec.Generate is null ? RecordSources.Files(spec) : throw new SharpTuneException($"{spec.ConfigPosition}: train_tokenizer learns from files; a generated dataset has none"));
+    /// <summary>Each dataset file, and whether its dataset says <c>ds_type: text</c>.</summary>
+    private static IEnumerable<(string File, bool PlainText)> Files(IEnumerable<DatasetSpec> datasets) => datasets.SelectMany(spec =>
+        spec.Generate is null ? RecordSources.Files(spec).Select(f => (f, spec.Source == SourceKind.Text)) : throw new SharpTuneException($"{spec.ConfigPosition}: train_tokenizer learns from files; a generated dataset has none"));
 
     /// <summary>Learns the tokenizer from the files of <paramref name="datasets"/> and writes tokenizer.json and tokenizer_config.json to <paramref name="folder"/>.</summary>
     public TrainedBpe Train(IEnumerable<DatasetSpec> datasets, string folder)
@@ -77,8 +78,8 @@ public sealed record TokenizerTraining
         var specials = new List<string> { BosToken, EosToken, PadToken };
         specials.AddRange(SpecialTokens.Where(t => !specials.Contains(t)));
         var trainer = new BpeTrainer(new BpeTrainerOptions { VocabSize = VocabSize, MinFrequency = MinFrequency, SpecialTokens = specials });
-        foreach (var file in Files(datasets))
-            foreach (var text in TrainingTextReader.ReadDocuments(file, specials))
+        foreach (var (file, plainText) in Files(datasets))
+            foreach (var text in TrainingTextReader.ReadDocuments(file, specials, plainText))
                 trainer.AddText(text);
         if (trainer.PieceCount == 0) throw new SharpTuneException("train_tokenizer: the datasets hold no text to learn from");
         var model = trainer.Train();

@@ -33,7 +33,7 @@ public static class TrainingData
             return new TokenizerContext(new ByteTokenizer(), "byte-tokenizer", ChatTemplateChoice.Resolve(config.ChatTemplate, none));
         }
         if (!Directory.Exists(source)) throw new SharpTuneException($"{config.ConfigFile}: {key}: folder not found: {source}");
-        long vocabSize = File.Exists(Path.Combine(source, "config.json")) ? HfModelFolder.LoadConfig(source).VocabSize : long.MaxValue;
+        long vocabSize = File.Exists(Path.Combine(source, "config.json")) ? HfModelFolder.DeclaredVocabSize(source) : long.MaxValue;
         var tokenizer = TokenizerLoader.ForModel(source, vocabSize);
         var tokenizerConfig = TokenizerConfig.Load(source);
         return new TokenizerContext(tokenizer, Fingerprint(tokenizer, source), ChatTemplateChoice.Resolve(config.ChatTemplate, tokenizerConfig));

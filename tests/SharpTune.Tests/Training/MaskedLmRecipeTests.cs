@@ -52,6 +52,20 @@ public sealed class MaskedLmRecipeTests
     }
 
     [Fact]
+    public void A_file_without_extension_is_read_as_text_with_ds_type_and_a_second_run_into_the_folder_starts_over()
+    {
+        using var dir = new TempFolder();
+        string path = Config(dir);
+        File.Move(dir.File("text.txt"), dir.File("corpus"));   // as /usr/share/common-licenses/* are named
+        string[] sets = ["datasets=[{path: corpus, type: text, ds_type: text}]", "max_steps=2"];
+        var first = TrainingRuns.Train(path, sets, false, _ => { });
+        Assert.Equal(2L, (long)first["steps"]!);
+        // The folder now holds the first run's BERT config.json beside the learned tokenizer; a changed run reads past it.
+        var second = TrainingRuns.Train(path, [.. sets[..1], "max_steps=3"], false, _ => { });
+        Assert.Equal(3L, (long)second["steps"]!);
+    }
+
+    [Fact]
     public void Mlm_keys_are_checked()
     {
         using var dir = new TempFolder();

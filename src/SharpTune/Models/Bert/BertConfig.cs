@@ -56,18 +56,7 @@ public sealed record BertConfig
     }
 
     /// <summary>Reads and validates <c>config.json</c>; errors name the file and key.</summary>
-    public static BertConfig Load(string path)
-    {
-        if (!File.Exists(path)) throw new SharpTuneException($"{path}: file not found");
-        try
-        {
-            return FromJson(JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new SharpTuneException($"{path}: expected a JSON object"), path);
-        }
-        catch (JsonException e)
-        {
-            throw new SharpTuneException($"{path}: invalid JSON: {e.Message}");
-        }
-    }
+    public static BertConfig Load(string path) => FromJson(ConfigJson.ReadObject(path), path);
 
     /// <summary>Builds a config from parsed JSON; <paramref name="source"/> names it in errors.</summary>
     public static BertConfig FromJson(JsonObject obj, string source)

@@ -22,16 +22,20 @@ public static class TrainingTextReader
     /// piece and no occurrence of <paramref name="specialTokens"/> can span the cut, so chunking changes no count.
     /// </summary>
     /// <exception cref="SharpTuneException">The file is missing, of an unknown kind, or a .jsonl line is not an object with a string "text".</exception>
-    public static IEnumerable<string> ReadDocuments(string path, IReadOnlyList<string>? specialTokens = null)
+    /// <param name="path">The file.</param>
+    /// <param name="specialTokens">Tokens no chunk cut may split.</param>
+    /// <param name="plainText">Read the file as plain text whatever its extension (a dataset with <c>ds_type: text</c>).</param>
+    public static IEnumerable<string> ReadDocuments(string path, IReadOnlyList<string>? specialTokens = null, bool plainText = false)
     {
         if (!File.Exists(path))
             throw new SharpTuneException(Directory.Exists(path) ? $"{path}: is a folder; give the .txt or .jsonl files in it" : $"{path}: file not found");
         string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (plainText) return ReadText(path, specialTokens ?? []);
         return extension switch
         {
             ".jsonl" => ReadJsonl(path),
-            ".txt" => ReadText(path, specialTokens ?? []),
-            _ => throw new SharpTuneException($"{path}: unsupported input '{extension}'; use .txt (the whole file is text) or .jsonl (a \"text\" field per line)"),
+            ".txt" or ".text" or ".md" => ReadText(path, specialTokens ?? []),
+            _ => throw new SharpTuneException($"{path}: unsupported input '{extension}'; use .txt (the whole file is text), .jsonl (a \"text\" field per line), or ds_type: text"),
         };
     }
 
