@@ -1,5 +1,8 @@
 using System.CommandLine;
+using SharpTune.Backend;
 using SharpTune.Cli.Commands;
+
+HostAllocator.KeepFreedMemory();
 
 var root = new RootCommand("SharpTune: train and fine-tune large language models from .NET.")
 {

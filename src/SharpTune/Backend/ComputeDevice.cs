@@ -12,6 +12,7 @@ public static class ComputeDevice
     /// </summary>
     public static Device Resolve(string? name, string source = "device")
     {
+        HostAllocator.KeepFreedMemory();
         string value = (name ?? "auto").Trim().ToLowerInvariant();
         if (value == "cpu") return CPU;
         if (value == "auto") return CudaAvailable() ? CUDA : CPU;

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpTune.Training;
@@ -11,6 +12,8 @@ public static class CausalLmLoss
     /// <summary>The label value that is not trained.</summary>
     public const long IgnoreIndex = -100;
 
+    private static readonly Scalar Ignored = IgnoreIndex.ToScalar();   // held: see AdamStepScalars
+
     /// <summary>
     /// The summed loss over the trained labels of a batch (not the mean), so that gradient accumulation can divide by
     /// the label count of the whole accumulated batch rather than averaging per micro-batch. The caller counts the
@@ -19,10 +22,12 @@ public static class CausalLmLoss
     public static Tensor Sum(Tensor logits, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var shiftedLogits = logits.narrow(1, 0, logits.shape[1] - 1);
-        var shiftedLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1);
+        // Shift the labels left (the last position predicts nothing) rather than cut the logits: a cut [B, T−1, V] view
+        // is not contiguous, and flattening it would copy the largest tensor of the step.
+        long batch = labels.shape[0];
+        var shiftedLabels = cat([labels.narrow(1, 1, labels.shape[1] - 1), full(batch, 1, Ignored, ScalarType.Int64, labels.device)], 1).reshape(-1);
         var sum = nn.functional.cross_entropy(
-            shiftedLogits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), shiftedLabels,
+            logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), shiftedLabels,
             ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
         return sum.MoveToOuterDisposeScope();
     }
