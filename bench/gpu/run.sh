@@ -22,7 +22,7 @@ cat "$out/machine.txt"
 
 # 1. Does TorchSharp 0.107 (built against libtorch 2.10) run on this machine's libtorch, on CUDA?
 echo "== smoke"
-"$cli" bench --preset tiny --device cuda --steps 2 --json > "$out/smoke.txt" 2>&1
+"$cli" bench --preset tiny --device cuda --steps 2 --no-data --json > "$out/smoke.txt" 2>&1
 rc=$?; tail -3 "$out/smoke.txt"
 [ $rc -eq 0 ] || { echo "run: the CUDA smoke run failed (exit $rc); see smoke.txt" >&2; exit 1; }
 

@@ -33,7 +33,7 @@ def main():
             for checkpointing in (False, True):
                 flag = ["--gradient-checkpointing"] if checkpointing else []
                 ours_run = subprocess.run([args.cli, "bench", "--method", "lora", "--preset", preset, "--seq-len", str(seq), "--batch", str(batch),
-                                           "--steps", str(steps), "--device", "cuda", "--dtype", "bfloat16", "--json", *flag],
+                                           "--steps", str(steps), "--device", "cuda", "--dtype", "bfloat16", "--no-data", "--json", *flag],
                                           capture_output=True, text=True)
                 if ours_run.returncode != 0:
                     print(ours_run.stderr, file=sys.stderr)

@@ -25,9 +25,12 @@ internal static class BenchCommand
         var device = CommonOptions.Device();
         var dtype = CommonOptions.Dtype();
         var json = new Option<bool>("--json") { Description = "end with one JSON object of the results" };
+        var dataText = new Option<string?>("--data-text") { Description = $"plain text (file, folder or glob) to measure the data pipeline on [default: {DataPipelineBenchmark.DefaultText}]" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer folder for the data pipeline [default: a BPE vocabulary of the model's size, learned from the text first]" };
+        var noData = new Option<bool>("--no-data") { Description = "do not measure the data pipeline" };
         var command = new Command("bench", "Measure training tokens/s, MFU (against this machine's measured matmul peak), peak memory and where a step's time goes.")
         {
-            method, preset, set, seqLen, batch, steps, rank, checkpointing, device, dtype, json,
+            method, preset, set, seqLen, batch, steps, rank, checkpointing, device, dtype, json, dataText, tokenizer, noData,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -46,6 +49,9 @@ internal static class BenchCommand
                 GradientCheckpointing = result.GetValue(checkpointing),
                 Device = dev,
                 Dtype = type,
+                MeasureData = !result.GetValue(noData),
+                DataText = result.GetValue(dataText),
+                Tokenizer = result.GetValue(tokenizer),
             };
             var outcome = TrainingBenchmark.Run(options, line => Console.Error.WriteLine(line));
             var split = outcome.Phases;
@@ -53,6 +59,8 @@ internal static class BenchCommand
             Console.WriteLine($"MFU               {outcome.Mfu:P1} of the measured matmul peak ({outcome.MatmulPeakFlops / 1e9:F1} GFLOP/s, {type})");
             Console.WriteLine($"peak memory       {outcome.PeakMemoryBytes / (double)(1 << 20):F0} MiB ({(dev.type == DeviceType.CUDA ? "device, as the driver reports it" : "process resident set")})");
             Console.WriteLine($"time split        data {split.Data / split.Total:P1}, forward {split.Forward / split.Total:P1}, backward {split.Backward / split.Total:P1}, optimizer {split.Optimizer / split.Total:P1}");
+            if (outcome.DataTokensPerSecond is { } data)
+                Console.WriteLine($"data pipeline     {data:F0} tokens/s read, tokenized and packed: {outcome.DataToTrainingRatio:F0}× what training consumes");
             if (result.GetValue(json)) Console.WriteLine(outcome.ToJson().ToJsonString());
         }));
         command.Subcommands.Add(Numerics());

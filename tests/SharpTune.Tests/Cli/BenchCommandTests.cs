@@ -13,8 +13,10 @@ public sealed class BenchCommandTests
     [Fact]
     public void Bench_json_reports_throughput_mfu_memory_and_a_time_split_that_adds_up()
     {
-        var (code, stdout, stderr) = CliProcess.Run("bench", "--preset", "tiny", "--set", "num_hidden_layers=1", "--seq-len", "32",
-            "--batch", "2", "--steps", "2", "--device", "cpu", "--json");
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("text.txt"), string.Join("\n\n", Enumerable.Range(0, 200).Select(i => $"The keeper lit lamp {i} as the boat {i % 7} came home.")));
+        var (code, stdout, stderr) = CliProcess.Run("bench", "--preset", "tiny", "--set", "num_hidden_layers=1", "--set", "vocab_size=300", "--seq-len", "32",
+            "--batch", "2", "--steps", "2", "--device", "cpu", "--json", "--data-text", dir.File("text.txt"));
         Assert.True(code == 0, stderr);
         var json = JsonNode.Parse(stdout.TrimEnd().Split('\n')[^1])!.AsObject();
         Assert.Equal("lora", (string)json["method"]!);
@@ -28,6 +30,11 @@ public sealed class BenchCommandTests
         var split = json["time_split"]!.AsObject();
         Assert.Equal(1.0, split.Sum(p => (double)p.Value!), 2);
         Assert.True((long)json["trainable_parameters"]! < (long)json["parameters"]!);
+        // The data pipeline read, tokenized (with a BPE vocabulary of the model's size learned first) and packed the text.
+        double data = (double)json["data_tokens_per_second"]!;
+        Assert.True(data > 0, stderr);
+        Assert.Equal(data / (double)json["tokens_per_second"]!, (double)json["data_to_training_ratio"]!, 0);
+        Assert.Contains("learning a 300-token BPE vocabulary", stderr);
     }
 
     [Fact]

@@ -83,6 +83,9 @@ public static class TrainingBenchmark
         }
         var phases = new BenchmarkPhases(data, forward, backward, update);
         double tokensPerSecond = (double)options.Steps * options.Batch * options.SequenceLength / phases.Total;
-        return new TrainingBenchmarkResult(options, counts.Total, counts.Trainable, flops, peak, tokensPerSecond, peakMemory, phases);
+        double? dataTokensPerSecond = options.MeasureData
+            ? DataPipelineBenchmark.TokensPerSecond(options.DataText, options.Tokenizer, (int)config.VocabSize, options.SequenceLength, log)
+            : null;
+        return new TrainingBenchmarkResult(options, counts.Total, counts.Trainable, flops, peak, tokensPerSecond, peakMemory, phases, dataTokensPerSecond);
     }
 }

@@ -38,4 +38,13 @@ public sealed record TrainingBenchmarkOptions
 
     /// <summary>Seed of the weights and the random token batches.</summary>
     public long Seed { get; init; }
+
+    /// <summary>Whether to measure the data pipeline too (<see cref="DataPipelineBenchmark"/>).</summary>
+    public bool MeasureData { get; init; } = true;
+
+    /// <summary>The plain text the data pipeline is measured on (a file, folder or glob); null: <see cref="DataPipelineBenchmark.DefaultText"/>.</summary>
+    public string? DataText { get; init; }
+
+    /// <summary>A tokenizer folder for the data pipeline; null: learn a BPE vocabulary of the model's size first.</summary>
+    public string? Tokenizer { get; init; }
 }

@@ -11,13 +11,18 @@ namespace SharpTune.Training.Benchmarking;
 /// <param name="TokensPerSecond">Trained tokens per second over the timed steps.</param>
 /// <param name="PeakMemoryBytes">Peak memory: the process's resident set on CPU, the device's used memory on CUDA.</param>
 /// <param name="Phases">Where the time went.</param>
+/// <param name="DataTokensPerSecond">Tokens per second the data pipeline reads, tokenizes and packs; null when not measured.</param>
 public sealed record TrainingBenchmarkResult(TrainingBenchmarkOptions Options, long Parameters, long TrainableParameters, ModelFlops Flops,
-    double MatmulPeakFlops, double TokensPerSecond, long PeakMemoryBytes, BenchmarkPhases Phases)
+    double MatmulPeakFlops, double TokensPerSecond, long PeakMemoryBytes, BenchmarkPhases Phases, double? DataTokensPerSecond = null)
 {
     /// <summary>Model FLOPs utilisation: achieved model FLOP/s over the measured matmul peak.</summary>
     public double Mfu => Flops.PerToken * TokensPerSecond / MatmulPeakFlops;
 
     /// <summary>The result as one JSON object (the last line of <c>sharptune bench --json</c>).</summary>
+    /// <summary>How many times faster the data pipeline produces tokens than training consumes them; null when it was not measured.</summary>
+    public double? DataToTrainingRatio => DataTokensPerSecond / TokensPerSecond;
+
+    /// <summary>The results as one JSON object (what <c>--json</c> prints).</summary>
     public JsonObject ToJson() => new()
     {
         ["method"] = Options.Method,
@@ -36,6 +41,8 @@ public sealed record TrainingBenchmarkResult(TrainingBenchmarkOptions Options, l
         ["matmul_peak_flops"] = Math.Round(MatmulPeakFlops),
         ["peak_memory_bytes"] = PeakMemoryBytes,
         ["time_split"] = Phases.Shares(),
+        ["data_tokens_per_second"] = DataTokensPerSecond is { } d ? Math.Round(d) : null,
+        ["data_to_training_ratio"] = DataToTrainingRatio is { } r ? Math.Round(r, 1) : null,
         ["model_config"] = Options.ModelConfig.DeepClone(),
     };
 }
