@@ -1,4 +1,5 @@
 using SharpTune.Models;
+using SharpTune.Quantization;
 using static TorchSharp.torch;
 
 namespace SharpTune.Adapters;
@@ -34,10 +35,16 @@ public sealed record ModelLocation(string ModelFolder, string? AdapterFolder, st
         return new ModelLocation(model, adapter, (adapter is null ? null : TokenizerIn(adapter)) ?? model);
     }
 
-    /// <summary>Loads the model and applies the adapter as its peft_type says (see <see cref="SharpTune.Adapters.AdapterFolder.Apply"/>).</summary>
+    /// <summary>
+    /// Loads the model and applies the adapter as its peft_type says (see <see cref="SharpTune.Adapters.AdapterFolder.Apply"/>).
+    /// A bitsandbytes-quantized folder (what <c>sharptune quantize</c> writes) loads with its linear layers still quantized,
+    /// computing in <paramref name="dtype"/>.
+    /// </summary>
     public LlamaForCausalLM Load(Device device, ScalarType dtype)
     {
-        var model = HfModelFolder.Load(ModelFolder, device, dtype);
+        var model = BnbCheckpoint.ReadConfig(ModelFolder) is not null
+            ? BnbCheckpoint.Load(ModelFolder, device, dtype, dtype)
+            : HfModelFolder.Load(ModelFolder, device, dtype);
         try
         {
             if (AdapterFolder is not null) SharpTune.Adapters.AdapterFolder.Apply(model, AdapterFolder);

@@ -63,6 +63,12 @@ public sealed class QloraCliTests
         using (var logits = LoraTestKit.Logits(model))
             Assert.True(logits.allclose(adapted, rtol: 1e-4, atol: 1e-4), $"max diff {(logits - adapted).abs().max().item<float>()}");
 
+        // generate reads the quantized folder as it is (layers stay 4-bit) with the adapter, and continues as the merged model does.
+        var fromQuantized = CliProcess.Run("generate", "--model", quantized, "--adapter", adapterDir, "--prompt-ids", "1,2,3", "--max-new-tokens", "5", "--device", "cpu");
+        Assert.True(fromQuantized.ExitCode == 0, fromQuantized.Stderr);
+        var fromMerged = CliProcess.Run("generate", "--model", merged32, "--prompt-ids", "1,2,3", "--max-new-tokens", "5", "--device", "cpu");
+        Assert.Equal(fromMerged.Stdout, fromQuantized.Stdout);
+
         var m16 = CliProcess.Run("merge", "--model", quantized, "--adapter", adapterDir, "--out", merged, "--device", "cpu");
         Assert.True(m16.ExitCode == 0, m16.Stderr);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(merged, "config.json")))!.AsObject();
