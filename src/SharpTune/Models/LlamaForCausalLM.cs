@@ -41,6 +41,18 @@ public sealed class LlamaForCausalLM : DecoderModule
         return Logits(model.Forward(inputIds, attentionMask, positionIds, cache)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The final hidden states [batch, seq, hidden]: the trunk's output, before the head (what <see cref="Forward"/> applies <see cref="Logits"/> to).</summary>
+    public Tensor HiddenStates(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null) =>
+        model.Forward(inputIds, attentionMask, positionIds, null);
+
+    /// <summary>
+    /// The output head's weight [vocab, hidden] when the head is a plain matrix — the tied embeddings, or an lm_head
+    /// that is a bias-free linear layer — so that a loss may apply it itself; null when lm_head is wrapped (LoRA on it).
+    /// </summary>
+    public Tensor? HeadWeight =>
+        Config.TieWordEmbeddings ? model.EmbedTokens.weight
+        : GetLinear("lm_head") is TorchSharp.Modules.Linear { bias: null } head ? head.weight : null;
+
     /// <summary>Applies the output head (tied to the embeddings when the config says so) to hidden states.</summary>
     public Tensor Logits(Tensor hidden) =>
         Config.TieWordEmbeddings

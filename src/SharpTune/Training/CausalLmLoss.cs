@@ -1,3 +1,4 @@
+using SharpTune.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,13 +23,25 @@ public static class CausalLmLoss
     public static Tensor Sum(Tensor logits, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        // Shift the labels left (the last position predicts nothing) rather than cut the logits: a cut [B, T−1, V] view
-        // is not contiguous, and flattening it would copy the largest tensor of the step.
-        long batch = labels.shape[0];
-        var shiftedLabels = cat([labels.narrow(1, 1, labels.shape[1] - 1), full(batch, 1, Ignored, ScalarType.Int64, labels.device)], 1).reshape(-1);
-        var sum = nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), shiftedLabels,
-            ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
-        return sum.MoveToOuterDisposeScope();
+        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), ShiftedLabels(labels),
+            ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The same sum from the final hidden states [batch, seq, hidden] of <paramref name="model"/>: when its head is a
+    /// plain matrix and gradients are wanted, head and loss run fused in chunks (<see cref="FusedLinearCrossEntropy"/>)
+    /// and the full logits never exist; otherwise the head is applied and <see cref="Sum(Tensor, Tensor)"/> taken.
+    /// </summary>
+    public static Tensor Sum(LlamaForCausalLM model, Tensor hidden, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        if (model.HeadWeight is not { } weight || !(hidden.requires_grad || weight.requires_grad) || !is_grad_enabled())
+            return Sum(model.Logits(hidden), labels).MoveToOuterDisposeScope();
+        return FusedLinearCrossEntropy.Run(hidden.reshape(-1, hidden.shape[^1]), weight, ShiftedLabels(labels)).MoveToOuterDisposeScope();
+    }
+
+    // Shift the labels left (the last position predicts nothing) rather than cut the logits: a cut [B, T−1, V] view
+    // is not contiguous, and flattening it would copy the largest tensor of the step.
+    private static Tensor ShiftedLabels(Tensor labels) =>
+        cat([labels.narrow(1, 1, labels.shape[1] - 1), full(labels.shape[0], 1, Ignored, ScalarType.Int64, labels.device)], 1).reshape(-1);
 }

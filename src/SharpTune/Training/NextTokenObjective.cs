@@ -9,5 +9,5 @@ public sealed class NextTokenObjective : ICausalLmObjective
 {
     /// <inheritdoc/>
     public Tensor Sum(LlamaForCausalLM model, CollatedBatch batch, BatchTensors tensors) =>
-        CausalLmLoss.Sum(model.Forward(tensors.Ids, tensors.Mask, tensors.Positions), tensors.Labels);
+        CausalLmLoss.Sum(model, model.HiddenStates(tensors.Ids, tensors.Mask, tensors.Positions), tensors.Labels);
 }

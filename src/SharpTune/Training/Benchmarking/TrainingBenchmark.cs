@@ -62,7 +62,7 @@ public static class TrainingBenchmark
             var input = tensor(ids, shape).to(device);
             MatmulPeak.Synchronize(device);
             double t0 = clock.Elapsed.TotalSeconds;
-            var loss = CausalLmLoss.Sum(model.Forward(input), input).div(labels);
+            var loss = CausalLmLoss.Sum(model, model.HiddenStates(input), input).div(labels);
             MatmulPeak.Synchronize(device);
             double t1 = clock.Elapsed.TotalSeconds;
             peakMemory = Math.Max(peakMemory, DeviceMemory.UsedBytes(device) ?? 0);
