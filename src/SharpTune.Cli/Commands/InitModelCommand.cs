@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpTune;
 using SharpTune.Models;
+using SharpTune.Models.Bert;
 
 namespace SharpTune.Cli.Commands;
 
@@ -14,7 +15,7 @@ internal static class InitModelCommand
         var arch = new Option<string?>("--arch") { Description = "llama, qwen2 or mistral (default: the preset's own)" };
         var preset = new Option<string>("--preset")
         {
-            Description = $"shape: {string.Join(", ", ModelPresets.Names.Keys)}",
+            Description = $"shape: {string.Join(", ", ModelPresets.Names.Keys.Concat(BertPresets.Names))}",
             DefaultValueFactory = _ => "tiny",
         };
         var set = new Option<string[]>("--set")
@@ -32,6 +33,12 @@ internal static class InitModelCommand
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            if (BertPresets.Has(result.GetValue(preset)!))
+            {
+                InitBert(result.GetValue(preset)!, result.GetValue(arch), (result.GetValue(set) ?? []).Select(CommonOptions.ParseSet),
+                    DtypeNames.Parse(result.GetValue(dtype)!, "--dtype"), result.GetValue(seed), result.GetValue(output)!);
+                return;
+            }
             var json = ModelPresets.Config(result.GetValue(preset)!, result.GetValue(arch));
             ModelPresets.WithOverrides(json, (result.GetValue(set) ?? []).Select(CommonOptions.ParseSet), "--set");
             var config = ModelConfig.FromJson(json, "--preset/--set");
@@ -44,5 +51,18 @@ internal static class InitModelCommand
             Console.WriteLine($"wrote {folder}: {config.ModelType}, {model.ParameterCount():N0} parameters, {DtypeNames.ToHf(saveDtype)}");
         }));
         return command;
+    }
+
+    /// <summary>A BertForMaskedLM folder from a BERT preset (transformers' initialisation, the pad row of the embeddings zero).</summary>
+    private static void InitBert(string preset, string? arch, IEnumerable<KeyValuePair<string, string>> sets, TorchSharp.torch.ScalarType dtype, long seed, string folder)
+    {
+        if (arch is not null && arch != "bert") throw new SharpTuneException($"--arch: preset '{preset}' is a BERT encoder; --arch {arch} does not apply");
+        var json = BertPresets.Config(preset);
+        ModelPresets.WithOverrides(json, sets, "--set");
+        var config = BertConfig.FromJson(json, "--preset/--set");
+        using var model = new BertForMaskedLM(config);
+        model.InitializeWeights(seed);
+        BertModelFolder.Save(model, folder, dtype);
+        Console.WriteLine($"wrote {folder}: bert, {model.parameters().Sum(p => p.numel()):N0} parameters, {DtypeNames.ToHf(dtype)}");
     }
 }

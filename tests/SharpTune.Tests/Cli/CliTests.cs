@@ -51,4 +51,19 @@ public sealed class CliTests
         Assert.Equal(1, badDevice.ExitCode);
         Assert.Contains("unknown preset 'huge'", badDevice.Stderr);
     }
+
+    [Fact]
+    public void Init_model_writes_a_bert_folder_that_loads_as_bert_for_masked_lm()
+    {
+        using var dir = new TempFolder();
+        var init = CliProcess.Run("init-model", "--preset", "bert-tiny", "--set", "num_hidden_layers=1", "--set", "vocab_size=100", "--seed", "2", "--out", dir.Path);
+        Assert.True(init.ExitCode == 0, init.Stderr);
+        Assert.Contains("bert", init.Stdout);
+        using var model = SharpTune.Models.Bert.BertModelFolder.Load(dir.Path, TorchSharp.torch.CPU, TorchSharp.torch.ScalarType.Float32);
+        Assert.Equal(1, model.Config.NumHiddenLayers);
+        Assert.Equal(100, model.Config.VocabSize);
+        var wrongArch = CliProcess.Run("init-model", "--preset", "bert-tiny", "--arch", "llama", "--out", dir.File("x"));
+        Assert.Equal(1, wrongArch.ExitCode);
+        Assert.Contains("is a BERT encoder", wrongArch.Stderr);
+    }
 }
