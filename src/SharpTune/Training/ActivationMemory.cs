@@ -16,9 +16,13 @@ namespace SharpTune.Training;
 /// (N·h·d·a) and the residual sum (N·H·a); the SwiGLU MLP keeps gate, silu(gate), up and their product (4·N·I·a);</item>
 /// <item>per LoRA-adapted linear of input width f and rank r: the dropout mask and dropped input (N·f·(1 + 4)) when
 /// lora_dropout &gt; 0, else a float32 copy of the input when a ≠ 4 (N·f·4), and A's output (N·r·4);</item>
-/// <item>after the layers: the final norm as above (N·H·a input + 2·N·H·a + N·4, + N·H·4 when a ≠ 4), the logits
-/// (N·V·a) and cross-entropy's float32 log-probabilities (N·V·4), and, at the start of the backward pass where memory
-/// peaks, the gradients of both (N·V·(4 + a));</item>
+/// <item>after the layers: the final norm as above (N·H·a input + 2·N·H·a + N·4, + N·H·4 when a ≠ 4); then, with the
+/// head and loss fused (<see cref="FusedLinearCrossEntropy"/>, the trainer's path whenever the head is a plain matrix),
+/// the stored gradient of the hidden states (N·H·a), one chunk's logits at a time (c·V·4 for c = min(N, 16M / V) rows,
+/// + 2·c·V·a when a ≠ 4: the logits in the compute dtype and their gradient cast back) and, when the head trains in a
+/// dtype other than float32, its float32 gradient buffer (V·H·4); unfused (LoRA on lm_head), the logits (N·V·a) and
+/// cross-entropy's float32 log-probabilities (N·V·4), and, at the start of the backward pass where memory peaks, the
+/// gradients of both (N·V·(4 + a));</item>
 /// <item>with gradient checkpointing each layer keeps only its input (N·H·a), and one layer's full set is rebuilt at a
 /// time during the backward pass.</item>
 /// </list>
@@ -53,22 +57,30 @@ public static class ActivationMemory
         return bytes;
     }
 
-    /// <summary>The bytes after the last layer: the final norm, the logits, the loss's log-probabilities and the two gradients at the start of the backward pass.</summary>
-    public static long LogitsAndLoss(ModelConfig config, long tokens, int activationBytes)
+    /// <summary>The bytes after the last layer: the final norm, then the fused head and loss (or, with <paramref name="fused"/> false, the full logits, log-probabilities and their gradients).</summary>
+    /// <param name="config">The model's shape.</param>
+    /// <param name="tokens">N.</param>
+    /// <param name="activationBytes">a.</param>
+    /// <param name="fused">Whether head and loss run fused in chunks (the head is a plain matrix).</param>
+    /// <param name="headGradientBuffer">Whether the fused loss keeps a float32 gradient of the head beside the parameter's own (the head trains in bf16/fp16).</param>
+    public static long LogitsAndLoss(ModelConfig config, long tokens, int activationBytes, bool fused = true, bool headGradientBuffer = false)
     {
         ArgumentNullException.ThrowIfNull(config);
-        long n = tokens, a = activationBytes;
-        return Norm(n, config.HiddenSize, a) + n * config.VocabSize * (a + 4) + n * config.VocabSize * (4 + a);
+        long n = tokens, a = activationBytes, vocab = config.VocabSize, hidden = config.HiddenSize;
+        if (!fused) return Norm(n, hidden, a) + n * vocab * (a + 4) + n * vocab * (4 + a);
+        long chunk = Math.Min(n, Math.Max(1, FusedLinearCrossEntropy.ChunkElements / vocab));
+        return Norm(n, hidden, a) + n * hidden * a + chunk * vocab * (4 + (a == 4 ? 0 : 2 * a)) + (headGradientBuffer ? vocab * hidden * 4 : 0);
     }
 
     /// <summary>The activations at the step's peak: every layer's set, or with <paramref name="checkpointing"/> every layer's input plus one layer's set; and the logits and loss.</summary>
-    public static long Total(ModelConfig config, long tokens, int activationBytes, IReadOnlyList<long> adaptedInputWidths, int rank, bool dropout, bool checkpointing)
+    public static long Total(ModelConfig config, long tokens, int activationBytes, IReadOnlyList<long> adaptedInputWidths, int rank, bool dropout, bool checkpointing,
+        bool fused = true, bool headGradientBuffer = false)
     {
         long layer = PerLayer(config, tokens, activationBytes, adaptedInputWidths, rank, dropout);
         long layers = checkpointing
             ? config.NumHiddenLayers * tokens * config.HiddenSize * activationBytes + layer
             : config.NumHiddenLayers * layer;
-        return layers + LogitsAndLoss(config, tokens, activationBytes);
+        return layers + LogitsAndLoss(config, tokens, activationBytes, fused, headGradientBuffer);
     }
 
     /// <summary>An RmsNorm over [N, H]: its input, the float32 copy when the input is not float32, its normalised value and output, and the inverse RMS.</summary>

@@ -86,12 +86,13 @@ public sealed class MemoryPlan
         var widths = lora is null ? [] : lora.Layers.Where(l => l.Key.StartsWith("model.layers.0.", StringComparison.Ordinal)).Select(l => l.Value.InFeatures).ToList();
         int rank = lora?.Config.R ?? 0;
         bool dropout = lora?.Config.Dropout > 0;
+        bool fused = model.HeadWeight is not null, headBuffer = model.HeadWeight is { requires_grad: true } head && head.dtype != ScalarType.Float32;
         MemoryPlanRow Activations(bool checkpointing) => new(
             checkpointing ? "activations (gradient checkpointing)" : "activations",
-            ActivationMemory.Total(shape, tokens, a, widths, rank, dropout, checkpointing), 0,
+            ActivationMemory.Total(shape, tokens, a, widths, rank, dropout, checkpointing, fused, headBuffer), 0,
             $"{shape.NumHiddenLayers} layers × {ActivationMemory.PerLayer(shape, tokens, a, widths, rank, dropout):N0} B"
             + (checkpointing ? " kept for one layer, its input for the rest" : "")
-            + $", logits and loss {ActivationMemory.LogitsAndLoss(shape, tokens, a):N0} B; N = {config.MicroBatchSize}×{config.Data.SequenceLen} tokens in {DtypeNames.ToHf(computeDtype)}");
+            + $", {(fused ? "fused head and loss" : "logits and loss")} {ActivationMemory.LogitsAndLoss(shape, tokens, a, fused, headBuffer):N0} B; N = {config.MicroBatchSize}×{config.Data.SequenceLen} tokens in {DtypeNames.ToHf(computeDtype)}");
 
         bool paged = OptimizerChoice.IsPaged(config.Optimizer);
         var rows = new List<MemoryPlanRow>
