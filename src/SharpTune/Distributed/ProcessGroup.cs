@@ -22,6 +22,7 @@ public sealed class ProcessGroup : IDisposable
         this.mpi = mpi;
         Host = new MpiCollectives(mpi);
         LocalRank = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_RANK"), out int local) ? local : Host.Rank;
+        LocalSize = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out int size) && size > 0 ? size : Host.WorldSize;
     }
 
     /// <summary>
@@ -46,6 +47,9 @@ public sealed class ProcessGroup : IDisposable
 
     /// <summary>This process's rank among those on its machine.</summary>
     public int LocalRank { get; }
+
+    /// <summary>The number of ranks on this machine.</summary>
+    public int LocalSize { get; }
 
     /// <summary>Whether this is rank 0, the one that writes logs, checkpoints and outputs.</summary>
     public bool IsMain => Rank == 0;
