@@ -50,11 +50,16 @@ public sealed class DataParallel
     /// <summary>The ZeRO stage: 0 (plain data parallelism), 1 (sharded optimizer state) or 2 (and sharded gradients).</summary>
     public int ZeroStage { get; }
 
-    /// <summary>This rank's share of a step's <paramref name="take"/> micro-batches: a contiguous run, as even as can be (a rank may get none at the end of an epoch).</summary>
-    public (int First, int Count) Share(int take)
+    /// <summary>This rank's share of a step's <paramref name="take"/> micro-batches (see <see cref="ShareOf"/>).</summary>
+    public (int First, int Count) Share(int take) => ShareOf(take, Group.Rank, Group.WorldSize);
+
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s share of <paramref name="take"/> micro-batches among <paramref name="worldSize"/>
+    /// ranks: a contiguous run, the first <c>take mod worldSize</c> ranks one more (a rank may get none at the end of an epoch).
+    /// </summary>
+    public static (int First, int Count) ShareOf(int take, int rank, int worldSize)
     {
-        int size = Group.WorldSize, rank = Group.Rank;
-        int each = take / size, extra = take % size;
+        int each = take / worldSize, extra = take % worldSize;
         return (rank * each + Math.Min(rank, extra), each + (rank < extra ? 1 : 0));
     }
 

@@ -79,7 +79,10 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         log($"{Describe()} on {device}: {TrainableParameterCount.Of(model)}");
 
         // The data.
-        var data = new DataPipeline(config.Data, Tokenizer, log).Prepare();
+        // With several processes rank 0 prepares (and caches) the data first; the others then find it in the cache.
+        var prepared = main ? new DataPipeline(config.Data, Tokenizer, log).Prepare() : null;
+        parallel?.Group.Barrier();
+        var data = prepared ?? new DataPipeline(config.Data, Tokenizer, log).Prepare();
         if (data.Train.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: no training samples are left after preparing the data (see `sharptune data inspect`)");
         int processes = parallel?.Group.WorldSize ?? 1;
         var plan = StepPlan.For(config, data.Train.Count, processes);
@@ -241,9 +244,16 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         return (parallel.Group.Sum(total) / Math.Max(1, labels), gradNorm, parallel.Group.Sum(tokens));
     }
 
-    /// <summary>Validation loss and exact-match accuracy.</summary>
-    private EvaluationResult Evaluate(LlamaForCausalLM model, PreparedDataset data, Device device) =>
-        CausalLmEvaluator.Evaluate(model, data.Validation, data.Collator, config.MicroBatchSize, device);
+    /// <summary>Validation loss and exact-match accuracy. With several processes every rank evaluates, and rank 0's numbers are the ones every rank goes by (so decisions such as early stopping agree to the bit).</summary>
+    private EvaluationResult Evaluate(LlamaForCausalLM model, PreparedDataset data, Device device)
+    {
+        var result = CausalLmEvaluator.Evaluate(model, data.Validation, data.Collator, config.MicroBatchSize, device);
+        if (parallel is null) return result;
+        using var numbers = tensor(new[] { result.Loss, result.Labels, result.Samples, result.ExactMatches });
+        parallel.Group.Host.Broadcast(numbers, 0);
+        var v = numbers.data<double>().ToArray();
+        return new EvaluationResult(v[0], (long)v[1], (int)v[2], (int)v[3]);
+    }
 
     /// <summary>Exact-match accuracy means something for SFT (one reference answer per prompt), not for pretraining text.</summary>
     private double? ExactMatchOf(EvaluationResult? evaluation) =>

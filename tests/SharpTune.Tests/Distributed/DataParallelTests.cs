@@ -101,6 +101,28 @@ public sealed class DataParallelTests
     }
 
     [Fact]
+    public void A_stage_that_does_not_train_data_parallel_yet_refuses_several_processes_with_each_rank_named()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("run.yaml"), """
+            base_model: preset:tiny
+            stage: dpo
+            chat_template: chatml
+            datasets:
+              - generate: larger_number_preference
+                rows: 20
+            adapter: lora
+            max_steps: 1
+            output_dir: out
+            """);
+        var run = CliProcess.Run("train", dir.File("run.yaml"), "--nproc", "2");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("stage dpo does not train on several processes yet; run it with --nproc 1", run.Stderr);
+        Assert.Contains("error: rank 0:", run.Stderr);
+        Assert.Contains("error: the job of 2 processes stopped", run.Stderr);
+    }
+
+    [Fact]
     public void LoRA_on_two_processes_equals_one_process_with_doubled_accumulation_and_ZeRO_1_and_2_equal_plain_data_parallelism()
     {
         using var dir = new TempFolder();
