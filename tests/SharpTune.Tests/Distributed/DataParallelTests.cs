@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
-using SharpTune.IO;
 using SharpTune.Tests.Cli;
-using static TorchSharp.torch;
 
 namespace SharpTune.Tests.Distributed;
 
@@ -54,13 +51,7 @@ public sealed class DataParallelTests
 
     private static string Write(TempFolder dir, string config)
     {
-        var chats = Enumerable.Range(0, 40).Select(i => new JsonObject
-        {
-            ["messages"] = new JsonArray(
-                new JsonObject { ["role"] = "user", ["content"] = $"what is {i} plus one?" },
-                new JsonObject { ["role"] = "assistant", ["content"] = $"{i} plus one is {i + 1}." }),
-        }.ToJsonString());
-        File.WriteAllLines(dir.File("chat.jsonl"), chats);
+        RunOutputs.WriteChat(dir);
         File.WriteAllText(dir.File("text.txt"), string.Join("\n\n", Enumerable.Range(0, 40).Select(i => $"the keeper lit lamp {i} before dark and the boat came home at {i % 7}.")));
         File.WriteAllText(dir.File("run.yaml"), config);
         return dir.File("run.yaml");
@@ -72,33 +63,7 @@ public sealed class DataParallelTests
         Assert.True(run.ExitCode == 0, $"train {string.Join(' ', args)} failed:\n{run.Stdout}\n{run.Stderr}");
     }
 
-    /// <summary>Every tensor of the two files agrees within <paramref name="relative"/> of the tensor's largest magnitude.</summary>
-    private static void AssertClose(string expectedFile, string actualFile, double relative = 1e-5)
-    {
-        using var expected = SafetensorsFile.Open(expectedFile);
-        using var actual = SafetensorsFile.Open(actualFile);
-        Assert.Equal(expected.Tensors.Select(t => t.Name).Order(), actual.Tensors.Select(t => t.Name).Order());
-        foreach (var info in expected.Tensors)
-        {
-            using var scope = NewDisposeScope();
-            var e = expected.ReadTensor(info.Name).to(ScalarType.Float64);
-            var a = actual.ReadTensor(info.Name).to(ScalarType.Float64);
-            double scale = e.abs().max().item<double>(), difference = (a - e).abs().max().item<double>();
-            Assert.True(difference <= relative * Math.Max(scale, 1e-12), $"{info.Name}: differs by {difference:G3} at scale {scale:G3} ({actualFile} vs {expectedFile})");
-        }
-    }
-
     private static JsonObject Summary(TempFolder dir, string output) => JsonNode.Parse(File.ReadAllText(dir.File($"{output}/summary.json")))!.AsObject();
-
-    [Fact]
-    public void Every_collective_between_two_processes_gives_the_expected_values()
-    {
-        var run = CliProcess.Run("distributed", "check", "--nproc", "2", "--device", "cpu");
-        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        Assert.Contains("rank 0 of 2 (mpi on cpu): all-reduce, reduce-scatter, all-gather, broadcast and barrier give the expected values", run.Stdout);
-        Assert.Contains("rank 1 of 2 (mpi on cpu)", run.Stdout);
-        Assert.Contains("bus bandwidth", run.Stdout);
-    }
 
     [Fact]
     public void A_stage_that_does_not_train_data_parallel_yet_refuses_several_processes_with_each_rank_named()
@@ -132,11 +97,11 @@ public sealed class DataParallelTests
         Train(config, "--nproc", "2", "--set", "output_dir=zero1", "--set", "zero_stage=1");
         Train(config, "--nproc", "2", "--set", "output_dir=zero2", "--set", "zero_stage=2");
 
-        AssertClose(dir.File("one/adapter_model.safetensors"), dir.File("ddp/adapter_model.safetensors"));
-        AssertClose(dir.File("ddp/adapter_model.safetensors"), dir.File("zero1/adapter_model.safetensors"));
-        AssertClose(dir.File("ddp/adapter_model.safetensors"), dir.File("zero2/adapter_model.safetensors"));
+        RunOutputs.AssertClose(dir.File("one/adapter_model.safetensors"), dir.File("ddp/adapter_model.safetensors"));
+        RunOutputs.AssertClose(dir.File("ddp/adapter_model.safetensors"), dir.File("zero1/adapter_model.safetensors"));
+        RunOutputs.AssertClose(dir.File("ddp/adapter_model.safetensors"), dir.File("zero2/adapter_model.safetensors"));
         // The consolidated optimizer state of a sharded run is the single-process one, under the same names.
-        AssertClose(dir.File("one/checkpoints/checkpoint-5/optimizer.safetensors"), dir.File("zero2/checkpoints/checkpoint-5/optimizer.safetensors"));
+        RunOutputs.AssertClose(dir.File("one/checkpoints/checkpoint-5/optimizer.safetensors"), dir.File("zero2/checkpoints/checkpoint-5/optimizer.safetensors"));
 
         var one = Summary(dir, "one");
         var ddp = Summary(dir, "ddp");
@@ -158,7 +123,7 @@ public sealed class DataParallelTests
         Train(config, "--set", "output_dir=one", "--set", "gradient_accumulation_steps=2");
         Train(config, "--nproc", "2", "--set", "output_dir=ddp");
         Train(config, "--nproc", "2", "--set", "output_dir=zero2", "--set", "zero_stage=2");
-        AssertClose(dir.File("one/model.safetensors"), dir.File("ddp/model.safetensors"));
-        AssertClose(dir.File("ddp/model.safetensors"), dir.File("zero2/model.safetensors"));
+        RunOutputs.AssertClose(dir.File("one/model.safetensors"), dir.File("ddp/model.safetensors"));
+        RunOutputs.AssertClose(dir.File("ddp/model.safetensors"), dir.File("zero2/model.safetensors"));
     }
 }
