@@ -54,6 +54,8 @@ public sealed unsafe class NcclCollectives : ICollectives
         }
         bytes = group.BroadcastBytes(bytes, 0);
         fixed (byte* b = bytes) Buffer.MemoryCopy(b, &id, 128, 128);
+        // NCCL binds a communicator to the calling thread's current CUDA device.
+        SetCurrentDevice(device.index < 0 ? 0 : device.index);
         IntPtr c;
         Check(initRank(&c, WorldSize, id, Rank), "ncclCommInitRank");
         comm = c;
@@ -117,6 +119,19 @@ public sealed unsafe class NcclCollectives : ICollectives
     public void Dispose()
     {
         if (comm != IntPtr.Zero) destroy(comm);
+    }
+
+    /// <summary><c>cudaSetDevice</c> from the CUDA runtime libtorch already loaded (found by its soname).</summary>
+    private void SetCurrentDevice(int index)
+    {
+        foreach (var name in new[] { "libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0", "libcudart.so" })
+        {
+            if (!NativeLibrary.TryLoad(name, out var runtime) || !NativeLibrary.TryGetExport(runtime, "cudaSetDevice", out var address)) continue;
+            int result = ((delegate* unmanaged<int, int>)address)(index);
+            if (result != 0) throw new SharpTuneException($"cudaSetDevice({index}) failed on rank {Rank}: CUDA error {result}");
+            return;
+        }
+        throw new SharpTuneException($"rank {Rank}: cannot find the CUDA runtime (libcudart.so) to select GPU {index}; put its folder on LD_LIBRARY_PATH");
     }
 
     private IntPtr Address(Tensor tensor, string operation)
