@@ -16,10 +16,11 @@ internal static class DistributedCommand
         check.SetAction(result => CommandRunner.Run(() =>
         {
             if (launch.LaunchIfAsked(result) is not null) return;
-            using var group = ProcessGroup.FromEnvironment()
+            var group = ProcessGroup.FromEnvironment()
                 ?? throw new SharpTuneException("distributed check needs several processes: give --nproc N (N ≥ 2) or --hostfile");
             var target = group.DeviceFor(ComputeDevice.Resolve(result.GetValue(device), "--device"));
             CollectivesCheck.Run(group, target, Console.WriteLine);
+            group.Close();
         }));
         return new Command("distributed", "Multi-process (MPI/NCCL) tools.") { check };
     }

@@ -21,15 +21,19 @@ internal static class TrainCommand
         command.SetAction(result => CommandRunner.Run(() =>
         {
             if (launch.LaunchIfAsked(result, ". Complete checkpoints stay in output_dir/checkpoints: continue with --resume, with this or another --nproc") is not null) return;
-            using var group = ProcessGroup.FromEnvironment();
+            var group = ProcessGroup.FromEnvironment();
             if (group is { IsMain: false })
             {
                 // The other ranks train in silence: rank 0 prints the log and the progress.
                 TrainingRuns.Train(result.GetValue(config)!, result.GetValue(set) ?? [], result.GetValue(resume), _ => { }, null, group);
-                return;
             }
-            TrainingProgressBar.Run((log, progress) =>
-                TrainingRuns.Train(result.GetValue(config)!, result.GetValue(set) ?? [], result.GetValue(resume), log, progress, group));
+            else
+            {
+                TrainingProgressBar.Run((log, progress) =>
+                    TrainingRuns.Train(result.GetValue(config)!, result.GetValue(set) ?? [], result.GetValue(resume), log, progress, group));
+            }
+            // Reached only when the run succeeded (after an error the rank just exits, and mpirun stops the others).
+            group?.Close();
         }));
         return command;
     }

@@ -6,16 +6,17 @@ namespace SharpTune.Distributed;
 /// The processes of one data-parallel run, as the launcher (<c>mpirun</c>) started them: this process's rank, the
 /// world size, its rank on its own machine (which GPU it takes), and the collectives — MPI for CPU tensors and for
 /// the small host-side values every step agrees on, NCCL for CUDA tensors. A single-process run has no group and
-/// never loads MPI.
+/// never loads MPI. Call <see cref="Close"/> when every rank has finished its work; a rank that fails exits without
+/// it (MPI_Finalize would wait for ranks still blocked in a collective), and mpirun then stops the others.
 /// </summary>
-public sealed class ProcessGroup : IDisposable
+public sealed class ProcessGroup
 {
     /// <summary>The environment variable the launcher sets in each process it starts (<c>mpi</c>).</summary>
     public const string EnvironmentVariable = "SHARPTUNE_DISTRIBUTED";
 
     private readonly MpiLibrary mpi;
     private NcclCollectives? nccl;
-    private bool disposed;
+    private bool closed;
 
     private ProcessGroup(MpiLibrary mpi)
     {
@@ -102,11 +103,11 @@ public sealed class ProcessGroup : IDisposable
     /// <summary>Ends every process of the job at once with <paramref name="code"/> (after an error on this rank).</summary>
     public void Abort(int code) => mpi.Abort(code);
 
-    /// <summary>Destroys the NCCL communicator and finalizes MPI.</summary>
-    public void Dispose()
+    /// <summary>Destroys the NCCL communicator and finalizes MPI, after the work succeeded on every rank (never after an error: see the class remarks).</summary>
+    public void Close()
     {
-        if (disposed) return;
-        disposed = true;
+        if (closed) return;
+        closed = true;
         nccl?.Dispose();
         mpi.Shutdown();
     }
