@@ -66,6 +66,16 @@ public sealed class DataParallelTests
     private static JsonObject Summary(TempFolder dir, string output) => JsonNode.Parse(File.ReadAllText(dir.File($"{output}/summary.json")))!.AsObject();
 
     [Fact]
+    public void Every_collective_between_two_processes_gives_the_expected_values()
+    {
+        var run = CliProcess.Run("distributed", "check", "--nproc", "2", "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Contains("rank 0 of 2 (mpi on cpu): all-reduce, reduce-scatter, all-gather, broadcast and barrier give the expected values", run.Stdout);
+        Assert.Contains("rank 1 of 2 (mpi on cpu)", run.Stdout);
+        Assert.Contains("bus bandwidth", run.Stdout);
+    }
+
+    [Fact]
     public void A_stage_that_does_not_train_data_parallel_yet_refuses_several_processes_with_each_rank_named()
     {
         using var dir = new TempFolder();
