@@ -16,10 +16,12 @@ as_root() {
 
 libstdcxx() { ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}'; }
 has_glibcxx() { local lib; lib=$(libstdcxx); [ -n "$lib" ] && grep -aq 'GLIBCXX_3\.4\.32' "$lib"; }
+# Open MPI: the launcher (mpirun) and the library SharpTune binds for multi-process training.
+has_mpi() { command -v mpirun >/dev/null 2>&1 && ldconfig -p | grep -q 'libmpi\.so'; }
 
 # --if-needed: the launchers' fast path. Nothing to do when the last set-up ran with these
 # same inputs and the machine still has what it installed.
-if [ "${1:-}" = "--if-needed" ] && [ -f .build/setup.stamp ] && [ "$(stamp)" = "$(cat .build/setup.stamp)" ] && has_glibcxx; then
+if [ "${1:-}" = "--if-needed" ] && [ -f .build/setup.stamp ] && [ "$(stamp)" = "$(cat .build/setup.stamp)" ] && has_glibcxx && has_mpi; then
   exit 0
 fi
 
@@ -61,7 +63,18 @@ EOF
   say "libstdc++ now provides GLIBCXX_3.4.32"
 fi
 
-# 3. NuGet packages (TorchSharp, libtorch-cpu, ...). dotnet restore is itself incremental.
+# 3. Open MPI, for `train --nproc N` (data-parallel training over several processes or machines).
+if has_mpi; then
+  say "Open MPI found ($(command -v mpirun))"
+else
+  [ -f /etc/debian_version ] || die "Open MPI (mpirun and libmpi.so) is missing; install your system's Open MPI package"
+  say "Open MPI is missing: installing openmpi-bin and libopenmpi-dev"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q openmpi-bin libopenmpi-dev
+  has_mpi || die "installed Open MPI but mpirun or libmpi.so is still missing"
+fi
+
+# 4. NuGet packages (TorchSharp, libtorch-cpu, ...). dotnet restore is itself incremental.
 say "restoring NuGet packages"
 dotnet restore SharpTune.sln --verbosity quiet --nologo
 

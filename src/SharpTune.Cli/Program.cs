@@ -20,5 +20,6 @@ var root = new RootCommand("SharpTune: train and fine-tune large language models
     DataCommand.Create(),
     TemplateCommand.Create(),
     DistillCommand.Create(),
+    DistributedCommand.Create(),
 };
 return root.Parse(args).Invoke();

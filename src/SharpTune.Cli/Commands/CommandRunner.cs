@@ -15,7 +15,10 @@ internal static class CommandRunner
         catch (SharpTuneException e)
         {
             Console.Out.Flush();
-            Console.Error.WriteLine($"error: {e.Message}");
+            // In a multi-process run each rank says who it is.
+            string rank = Environment.GetEnvironmentVariable(SharpTune.Distributed.ProcessGroup.EnvironmentVariable) is { Length: > 0 }
+                && Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") is { } r ? $"rank {r}: " : "";
+            Console.Error.WriteLine($"error: {rank}{e.Message}");
             return 1;
         }
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using SharpTune.Adapters;
 using SharpTune.Backend;
 using SharpTune.Data;
+using SharpTune.Distributed;
 using SharpTune.Inference;
 using SharpTune.IO;
 using SharpTune.Models;
@@ -21,11 +22,21 @@ namespace SharpTune.Training;
 /// tuning method (full, freeze, LoRA), prepare the data, then step through shuffled micro-batches with gradient
 /// accumulation, evaluating, checkpointing and logging, and finally save the model or adapter with its learning
 /// curve, diagnosis and summary.json. What each step minimises is the <paramref name="objective"/> (next-token
-/// cross-entropy unless told otherwise; distillation gives a teacher's).
+/// cross-entropy unless told otherwise; distillation gives a teacher's). With a <paramref name="group"/> of several
+/// processes it trains data-parallel (<see cref="DataParallel"/>): each rank takes its share of every step's
+/// micro-batches, and rank 0 alone writes logs, metrics, checkpoints and the outputs.
 /// </summary>
-public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProgress<TrainingProgress>? progress = null, ICausalLmObjective? objective = null)
+public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProgress<TrainingProgress>? progress = null, ICausalLmObjective? objective = null, ProcessGroup? group = null)
 {
     private readonly ICausalLmObjective objective = objective ?? new NextTokenObjective();
+
+    /// <summary>Only rank 0 logs and reports progress.</summary>
+    private readonly Action<string> log = group is { IsMain: false } ? _ => { } : log;
+
+    private readonly IProgress<TrainingProgress>? progress = group is { IsMain: false } ? null : progress;
+
+    /// <summary>The data-parallel machinery when several processes train together (set by <see cref="Run"/>).</summary>
+    private DataParallel? parallel;
 
     /// <summary>The run's tokenizer and chat template, loaded once when first needed (after train_tokenizer wrote it).</summary>
     private TokenizerContext? tokenizer;
@@ -36,6 +47,12 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     public JsonObject Run(bool resume = false)
     {
         var device = ComputeDevice.Resolve(config.Device, "device");
+        if (group is { WorldSize: > 1 })
+        {
+            device = group.DeviceFor(device);
+            parallel = new DataParallel(group, device, config.ZeroStage);
+        }
+        bool main = parallel is null || parallel.Group.IsMain;
         manual_seed(config.Seed);
         Directory.CreateDirectory(config.OutputDir);
         var store = new CheckpointStore(config.OutputDir);
@@ -45,8 +62,12 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         // A fresh model's own tokenizer, learned from the run's text (deterministic, so a resumed run learns the same).
         if (config.TrainTokenizer is { } learn)
         {
-            var bpe = learn.Train(config.Data.Datasets, config.OutputDir);
-            log($"tokenizer: learned {bpe.Vocab.Count} tokens ({bpe.Merges.Count} merges) from {bpe.TrainingBytes:N0} bytes of training text");
+            if (main)
+            {
+                var bpe = learn.Train(config.Data.Datasets, config.OutputDir);
+                log($"tokenizer: learned {bpe.Vocab.Count} tokens ({bpe.Merges.Count} merges) from {bpe.TrainingBytes:N0} bytes of training text");
+            }
+            parallel?.Group.Barrier();
         }
 
         // The model and what of it trains.
@@ -58,17 +79,24 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         log($"{Describe()} on {device}: {TrainableParameterCount.Of(model)}");
 
         // The data.
-        var data = new DataPipeline(config.Data, Tokenizer, log).Prepare();
+        // With several processes rank 0 prepares (and caches) the data first; the others then find it in the cache.
+        var prepared = main ? new DataPipeline(config.Data, Tokenizer, log).Prepare() : null;
+        parallel?.Group.Barrier();
+        var data = prepared ?? new DataPipeline(config.Data, Tokenizer, log).Prepare();
         if (data.Train.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: no training samples are left after preparing the data (see `sharptune data inspect`)");
-        var plan = StepPlan.For(config, data.Train.Count);
+        int processes = parallel?.Group.WorldSize ?? 1;
+        var plan = StepPlan.For(config, data.Train.Count, processes);
         long microPerEpoch = plan.MicroPerEpoch, stepsPerEpoch = plan.StepsPerEpoch, totalSteps = plan.TotalSteps;
         long evalEvery = plan.EvalEvery, saveEvery = plan.SaveEvery;
         var schedule = plan.Schedule;
         bool hasValidation = data.Validation.Count > 0;
         log($"{data.Train.Count} training and {data.Validation.Count} validation rows of up to {data.SequenceLen} tokens; "
-            + $"{totalSteps} steps of {config.MicroBatchSize}×{config.GradientAccumulationSteps} rows ({stepsPerEpoch} per epoch)");
+            + $"{totalSteps} steps of {config.MicroBatchSize}×{config.GradientAccumulationSteps}{(processes > 1 ? $"×{processes} processes" : "")} rows ({stepsPerEpoch} per epoch)"
+            + (parallel is { ZeroStage: > 0 } ? $"; ZeRO stage {parallel.ZeroStage}" : ""));
 
-        var optimizer = OptimizerChoice.Create(config, trainable);
+        var optimizer = parallel is null
+            ? OptimizerChoice.Create(config, trainable)
+            : parallel.CreateOptimizer(trainable, owned => OptimizerChoice.Create(config, owned));
 
         // Where the run stands: from the checkpoint when resuming, else before the first step.
         TrainerState state;
@@ -85,11 +113,13 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
             state = new TrainerState { InitialEvalLoss = initial?.Loss, InitialExactMatch = ExactMatchOf(initial) };
             if (initial is not null) log($"step 0: {Describe(initial)}");
         }
+        // Every rank starts from rank 0's trainable weights (the frozen ones are loaded or built the same everywhere).
+        parallel?.BroadcastParameters(trainable);
 
-        using var metrics = new MetricsLog(Path.Combine(config.OutputDir, "metrics.jsonl"), resumeFrom is null ? null : state.GlobalStep);
-        var tensorboard = utils.tensorboard.SummaryWriter(Path.Combine(config.OutputDir, "tensorboard"), createRunName: true);
+        using var metrics = main ? new MetricsLog(Path.Combine(config.OutputDir, "metrics.jsonl"), resumeFrom is null ? null : state.GlobalStep) : null;
+        var tensorboard = main ? utils.tensorboard.SummaryWriter(Path.Combine(config.OutputDir, "tensorboard"), createRunName: true) : null;
         if (resumeFrom is null && state.InitialEvalLoss is not null)
-            metrics.Write(EvalRecord(0, state.InitialEvalLoss.Value, state.InitialExactMatch));
+            metrics?.Write(EvalRecord(0, state.InitialEvalLoss.Value, state.InitialExactMatch));
 
         var clock = Stopwatch.StartNew();
         long startStep = state.GlobalStep, tokensThisSession = 0;
@@ -101,8 +131,9 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
             long micro = state.MicroBatchesIntoEpoch;
             while (micro < microPerEpoch && state.GlobalStep < totalSteps)
             {
-                int take = (int)Math.Min(config.GradientAccumulationSteps, microPerEpoch - micro);
-                var batches = Enumerable.Range(0, take)
+                int take = (int)Math.Min((long)config.GradientAccumulationSteps * processes, microPerEpoch - micro);
+                var (first, count) = parallel?.Share(take) ?? (0, take);
+                var batches = Enumerable.Range(first, count)
                     .Select(i => data.Collator.Collate(StepPlan.MicroBatch(order, micro + i, config.MicroBatchSize).Select(j => data.Train[j]).ToList()))
                     .ToList();
                 double lr = schedule.At(state.GlobalStep);
@@ -119,13 +150,13 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
                 double tokensPerSecond = tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                 if (state.GlobalStep % config.LoggingSteps == 0 || state.GlobalStep == totalSteps)
                 {
-                    metrics.Write(new JsonObject
+                    metrics?.Write(new JsonObject
                     {
                         ["step"] = state.GlobalStep, ["epoch"] = Math.Round(epoch, 4), ["loss"] = loss, ["learning_rate"] = lr,
                         ["grad_norm"] = gradNorm, ["tokens_per_second"] = Math.Round(tokensPerSecond, 1),
                     });
-                    tensorboard.add_scalar("train/loss", (float)loss, (int)state.GlobalStep);
-                    tensorboard.add_scalar("train/learning_rate", (float)lr, (int)state.GlobalStep);
+                    tensorboard?.add_scalar("train/loss", (float)loss, (int)state.GlobalStep);
+                    tensorboard?.add_scalar("train/learning_rate", (float)lr, (int)state.GlobalStep);
                 }
                 var remaining = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (state.GlobalStep - startStep) * (totalSteps - state.GlobalStep));
                 progress?.Report(new TrainingProgress(state.GlobalStep, totalSteps, epoch, loss, lr, tokensPerSecond, remaining));
@@ -135,9 +166,9 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
                 {
                     var evaluation = lastEvaluation = Evaluate(model, data, device);
                     double evalLoss = evaluation.Loss;
-                    metrics.Write(EvalRecord(state.GlobalStep, evalLoss, ExactMatchOf(evaluation)));
-                    tensorboard.add_scalar("eval/loss", (float)evalLoss, (int)state.GlobalStep);
-                    if (ExactMatchOf(evaluation) is { } accuracy) tensorboard.add_scalar("eval/exact_match", (float)accuracy, (int)state.GlobalStep);
+                    metrics?.Write(EvalRecord(state.GlobalStep, evalLoss, ExactMatchOf(evaluation)));
+                    tensorboard?.add_scalar("eval/loss", (float)evalLoss, (int)state.GlobalStep);
+                    if (ExactMatchOf(evaluation) is { } accuracy) tensorboard?.add_scalar("eval/exact_match", (float)accuracy, (int)state.GlobalStep);
                     log($"step {state.GlobalStep}/{totalSteps}: train loss {loss:F4}, {Describe(evaluation)}, {tokensPerSecond:F0} tokens/s");
                     bool improved = state.BestMetric is not { } best || evalLoss < best - config.EarlyStoppingThreshold;
                     state = improved
@@ -167,11 +198,19 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
         }
         // The kept model's own scores (an evaluation of the last step is reused; after a restore or a resume at the end, measured again).
         var finalEvaluation = hasValidation ? lastEvaluation ?? Evaluate(model, data, device) : null;
+        if (!main)
+        {
+            // The other ranks wait until rank 0 has written the outputs, so that nothing after this run reads them half-written.
+            parallel!.Group.Barrier();
+            return new JsonObject { ["rank"] = parallel.Group.Rank, ["steps"] = state.GlobalStep };
+        }
         SaveModel(config.OutputDir, model, adapter);
         if (!config.BaseModel.StartsWith("preset:", StringComparison.Ordinal))
             HfModelFolder.CopyCompanionFiles([config.BaseModel, .. config.Data.Tokenizer is { } t ? new[] { t } : []], config.OutputDir);
         RecordChatTemplate(config.OutputDir);
-        return WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), device);
+        var summary = WriteSummary(model, data, state, finalEvaluation, tokensThisSession / Math.Max(1e-9, clock.Elapsed.TotalSeconds), device);
+        parallel?.Group.Barrier();
+        return summary;
     }
 
     private string Describe() => config.Describe();
@@ -187,6 +226,8 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
     {
         model.train();
         long labels = batches.Sum(BatchTensors.TrainedLabels);
+        // With several processes, every label of the global batch weighs the same: divide by the count over all ranks.
+        if (parallel is not null) labels = parallel.Group.Sum(labels);
         double total = 0;
         long tokens = 0;
         foreach (var batch in batches)
@@ -198,13 +239,21 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
             total += sum.item<float>();
             tokens += batch.AttentionMask.LongCount(m => m != 0);
         }
-        double gradNorm = TrainingStep.Apply(optimizer, config.MaxGradNorm, lr);
-        return (total / Math.Max(1, labels), gradNorm, tokens);
+        if (parallel is null) return (total / Math.Max(1, labels), TrainingStep.Apply(optimizer, config.MaxGradNorm, lr), tokens);
+        double gradNorm = parallel.Step(optimizer, config.MaxGradNorm, lr);
+        return (parallel.Group.Sum(total) / Math.Max(1, labels), gradNorm, parallel.Group.Sum(tokens));
     }
 
-    /// <summary>Validation loss and exact-match accuracy.</summary>
-    private EvaluationResult Evaluate(LlamaForCausalLM model, PreparedDataset data, Device device) =>
-        CausalLmEvaluator.Evaluate(model, data.Validation, data.Collator, config.MicroBatchSize, device);
+    /// <summary>Validation loss and exact-match accuracy. With several processes every rank evaluates, and rank 0's numbers are the ones every rank goes by (so decisions such as early stopping agree to the bit).</summary>
+    private EvaluationResult Evaluate(LlamaForCausalLM model, PreparedDataset data, Device device)
+    {
+        var result = CausalLmEvaluator.Evaluate(model, data.Validation, data.Collator, config.MicroBatchSize, device);
+        if (parallel is null) return result;
+        using var numbers = tensor(new[] { result.Loss, result.Labels, result.Samples, result.ExactMatches });
+        parallel.Group.Host.Broadcast(numbers, 0);
+        var v = numbers.data<double>().ToArray();
+        return new EvaluationResult(v[0], (long)v[1], (int)v[2], (int)v[3]);
+    }
 
     /// <summary>Exact-match accuracy means something for SFT (one reference answer per prompt), not for pretraining text.</summary>
     private double? ExactMatchOf(EvaluationResult? evaluation) =>
@@ -222,7 +271,15 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
 
     private void SaveCheckpoint(CheckpointStore store, TrainerState state, LlamaForCausalLM model, IPeftAdapter? adapter, IOptimizer optimizer)
     {
-        TrainingCheckpoint.Save(store, state, folder => SaveModel(folder, model, adapter), optimizer, config.SaveTotalLimit, state.BestStep);
+        if (parallel is null)
+        {
+            TrainingCheckpoint.Save(store, state, folder => SaveModel(folder, model, adapter), optimizer, config.SaveTotalLimit, state.BestStep);
+            return;
+        }
+        // Every rank takes part in gathering a sharded optimizer's state; rank 0 alone writes the (consolidated) checkpoint.
+        var optimizerState = optimizer.StateDict();
+        if (parallel.Group.IsMain)
+            TrainingCheckpoint.Save(store, state, folder => SaveModel(folder, model, adapter), optimizerState, config.SaveTotalLimit, state.BestStep);
     }
 
     /// <summary>The trained result in the ecosystem's format: a peft adapter for LoRA and the prompt methods, else an HF model folder.</summary>
@@ -265,6 +322,11 @@ public sealed class CausalLmRecipe(TrainConfig config, Action<string> log, IProg
             ["tokens_per_second"] = Math.Round(tokensPerSecond, 1),
             ["peak_memory_bytes"] = ProcessMemory.PeakBytes(),
         };
+        if (parallel is not null)
+        {
+            summary["processes"] = parallel.Group.WorldSize;
+            summary["zero_stage"] = parallel.ZeroStage;
+        }
         if (config.SamplePrompt is { } prompt && TrySample(model, prompt) is { } sample)
             summary["sample"] = sample;
         AtomicFile.WriteJson(Path.Combine(config.OutputDir, "summary.json"), summary);

@@ -21,11 +21,12 @@ public sealed record StepPlan
     /// <summary>The learning rate at each step.</summary>
     public required LearningRateSchedule Schedule { get; init; }
 
-    /// <summary>The plan of <paramref name="config"/> over <paramref name="trainRows"/> rows.</summary>
-    public static StepPlan For(TrainConfig config, int trainRows)
+    /// <summary>The plan of <paramref name="config"/> over <paramref name="trainRows"/> rows, trained by <paramref name="processes"/> data-parallel processes (each step takes gradient_accumulation_steps micro-batches on each).</summary>
+    public static StepPlan For(TrainConfig config, int trainRows, int processes = 1)
     {
         long microPerEpoch = (trainRows + config.MicroBatchSize - 1) / config.MicroBatchSize;
-        long stepsPerEpoch = (microPerEpoch + config.GradientAccumulationSteps - 1) / config.GradientAccumulationSteps;
+        long microPerStep = (long)config.GradientAccumulationSteps * processes;
+        long stepsPerEpoch = (microPerEpoch + microPerStep - 1) / microPerStep;
         long totalSteps = config.MaxSteps ?? Math.Max(1, (long)Math.Ceiling(config.NumEpochs * stepsPerEpoch));
         long warmup = config.WarmupSteps ?? (long)Math.Ceiling((config.WarmupRatio ?? 0) * totalSteps);
         long evalEvery = config.EvalSteps ?? Math.Max(1, totalSteps / 10);

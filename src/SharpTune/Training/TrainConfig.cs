@@ -92,6 +92,11 @@ public sealed record TrainConfig
     public double EarlyStoppingThreshold { get; init; }
     /// <summary><c>seed</c>.</summary>
     public long Seed { get; init; } = 42;
+    /// <summary>
+    /// <c>zero_stage</c> (DeepSpeed's ZeRO, with several processes): 0 plain data parallelism, 1 optimizer state sharded
+    /// across the ranks, 2 gradients sharded too. No effect in a single process.
+    /// </summary>
+    public int ZeroStage { get; init; }
     /// <summary><c>device</c>: auto, cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "auto";
     /// <summary><c>sample_prompt</c>: text continued greedily at the end of the run, shown and saved in summary.json.</summary>
@@ -115,7 +120,7 @@ public sealed record TrainConfig
         "stage", "micro_batch_size", "gradient_accumulation_steps", "num_epochs", "max_steps", "learning_rate", "lr_scheduler",
         "warmup_steps", "warmup_ratio", "optimizer", "adam_beta1", "adam_beta2", "adam_epsilon", "sgd_momentum", "weight_decay",
         "max_grad_norm", "bf16", "gradient_checkpointing", "logging_steps", "eval_steps", "save_steps", "save_total_limit",
-        "early_stopping_patience", "early_stopping_threshold", "device", "sample_prompt",
+        "early_stopping_patience", "early_stopping_threshold", "device", "sample_prompt", "zero_stage",
         "train_tokenizer", "overrides_of_model_config", "objective", "mlm_probability",
     ];
 
@@ -179,6 +184,11 @@ public sealed record TrainConfig
         if (modelOverrides.Count > 0 && !fromPreset)
             throw root.Error("overrides_of_model_config", "only a fresh model (base_model: preset:NAME) can change its shape");
 
+        long zeroStage = root.Long("zero_stage", 0);
+        if (zeroStage == 3)
+            throw root.Error("zero_stage", "stage 3 (parameters sharded and gathered per layer) is not implemented; use 1 (optimizer state sharded) or 2 (gradients too)");
+        if (zeroStage is < 0 or > 3) throw root.Error("zero_stage", $"expected 0, 1 or 2, got {zeroStage}");
+
         var config = new TrainConfig
         {
             ConfigFile = path,
@@ -217,6 +227,7 @@ public sealed record TrainConfig
             EarlyStoppingPatience = OptionalPositive("early_stopping_patience") is { } patience ? (int)Math.Min(patience, int.MaxValue) : null,
             EarlyStoppingThreshold = NonNegative("early_stopping_threshold", 0),
             Seed = data.Seed,
+            ZeroStage = (int)zeroStage,
             Device = root.String("device") ?? "auto",
             SamplePrompt = root.String("sample_prompt"),
             Distillation = distillation,

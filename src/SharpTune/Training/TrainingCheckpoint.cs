@@ -20,10 +20,18 @@ public static class TrainingCheckpoint
     /// <summary>Saves checkpoint-STEP for <paramref name="state"/> (weights by <paramref name="saveModel"/>), then prunes to <paramref name="limit"/> keeping <paramref name="keepStep"/>.</summary>
     public static void Save(CheckpointStore store, TrainerState state, Action<string> saveModel, IOptimizer optimizer, int? limit, long? keepStep)
     {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        Save(store, state, saveModel, optimizer.StateDict(), limit, keepStep);
+    }
+
+    /// <summary>As <see cref="Save(CheckpointStore, TrainerState, Action{string}, IOptimizer, int?, long?)"/>, with the optimizer state already taken (a sharded optimizer's, consolidated).</summary>
+    public static void Save(CheckpointStore store, TrainerState state, Action<string> saveModel, IReadOnlyDictionary<string, Tensor> optimizerState, int? limit, long? keepStep)
+    {
+        ArgumentNullException.ThrowIfNull(store);
         store.Save(state, folder =>
         {
             saveModel(folder);
-            SafetensorsWriter.Write(Path.Combine(folder, OptimizerFile), optimizer.StateDict());
+            SafetensorsWriter.Write(Path.Combine(folder, OptimizerFile), optimizerState);
             SafetensorsWriter.Write(Path.Combine(folder, RngFile), [new("cpu", get_rng_state())]);
         });
         store.Prune(limit, keepStep);

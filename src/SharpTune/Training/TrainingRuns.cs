@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SharpTune.Distributed;
 using SharpTune.Training.Alignment;
 
 namespace SharpTune.Training;
@@ -17,8 +18,9 @@ public static class TrainingRuns
     /// <param name="resume">Continue each unfinished run from its newest complete checkpoint.</param>
     /// <param name="log">Where progress lines go.</param>
     /// <param name="progress">Per-step progress of whichever run is training.</param>
-    public static JsonObject Train(string configFile, IReadOnlyList<string> overrides, bool resume, Action<string> log, IProgress<TrainingProgress>? progress = null) =>
-        Train(configFile, overrides, resume, log, progress, []);
+    /// <param name="group">The processes training together (launched by mpirun), or null for one process. Only causal-LM runs (pretrain, sft) train data-parallel so far.</param>
+    public static JsonObject Train(string configFile, IReadOnlyList<string> overrides, bool resume, Action<string> log, IProgress<TrainingProgress>? progress = null, ProcessGroup? group = null) =>
+        Train(configFile, overrides, resume, log, progress, [], group);
 
     /// <summary>Whether <paramref name="config"/>'s output is a finished run of this very config (its summary.json carries the config's fingerprint).</summary>
     public static bool IsFinished(TrainConfig config)
@@ -35,7 +37,7 @@ public static class TrainingRuns
         }
     }
 
-    private static JsonObject Train(string configFile, IReadOnlyList<string> overrides, bool resume, Action<string> log, IProgress<TrainingProgress>? progress, List<string> chain)
+    private static JsonObject Train(string configFile, IReadOnlyList<string> overrides, bool resume, Action<string> log, IProgress<TrainingProgress>? progress, List<string> chain, ProcessGroup? group)
     {
         string full = Path.GetFullPath(configFile);
         if (chain.Contains(full)) throw new SharpTuneException($"{configFile}: base_model: run: goes round in a circle ({string.Join(" → ", chain.Append(full))})");
@@ -50,10 +52,13 @@ public static class TrainingRuns
             else
             {
                 log($"{role}: training {run} first (its output {runConfig.OutputDir} is {(Directory.Exists(runConfig.OutputDir) ? "unfinished or from another version of it" : "not there yet")})");
-                Train(run, [], resume, log, progress, [.. chain]);
+                Train(run, [], resume, log, progress, [.. chain], group);
                 log($"{role} ready; now {configFile}");
             }
         }
+        bool causalLm = config.Objective != "mlm" && config.Stage is "pretrain" or "sft";
+        if (group is { WorldSize: > 1 } && !causalLm)
+            throw new SharpTuneException($"{configFile}: {(config.Objective == "mlm" ? "masked-LM pretraining" : $"stage {config.Stage}")} does not train on several processes yet; run it with --nproc 1 (pretrain and sft do)");
         if (config.Objective == "mlm") return new MaskedLmRecipe(config, log, progress).Run(resume);
         return config.Stage switch
         {
@@ -61,7 +66,7 @@ public static class TrainingRuns
             "reward" => new RewardRecipe(config, log, progress).Run(resume),
             "dpo" => new DpoRecipe(config, log, progress).Run(resume),
             "ppo" => new PpoRecipe(config, log, progress).Run(resume),
-            _ => new CausalLmRecipe(config, log, progress).Run(resume),
+            _ => new CausalLmRecipe(config, log, progress, group: group).Run(resume),
         };
     }
 }
