@@ -133,7 +133,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         var result = baseLayer.forward(x);
         var input = x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
         if (dropout is not null) input = dropout.forward(input);
-        var update = loraB.forward(loraA.forward(input)).mul(scalingScalar);
+        var update = loraB.forward(loraA.forward(input).mul(scalingScalar));   // scaled at rank width: r values per token, not out
         var sum = result + update;
         return (sum.dtype == result.dtype ? sum : sum.to(result.dtype)).MoveToOuterDisposeScope();
     }
