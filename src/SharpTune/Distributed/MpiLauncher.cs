@@ -32,6 +32,9 @@ public static class MpiLauncher
         if (Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root") args.Add("--allow-run-as-root");
         args.AddRange(["--oversubscribe", "--bind-to", "none", "--mca", "btl_vader_single_copy_mechanism", "none"]);
         args.AddRange(["-x", $"{ProcessGroup.EnvironmentVariable}=mpi"]);
+        // mpirun gives the ranks a pseudo-terminal for their output; with a real TERM, .NET's console then switches the
+        // keypad mode and its escape codes land in the log. The ranks' output is a log, not a terminal.
+        args.AddRange(["-x", "TERM=dumb"]);
         foreach (var name in new[] { "LD_LIBRARY_PATH", "PATH", "DOTNET_ROOT", "SHARPTUNE_LIBTORCH", "SHARPTUNE_NCCL_LIBRARY", "SHARPTUNE_MPI_LIBRARY" })
             if (Environment.GetEnvironmentVariable(name) is { Length: > 0 }) args.AddRange(["-x", name]);
         args.AddRange(command);
