@@ -36,6 +36,28 @@ public sealed class AlignmentRecipeTests
         return TrainingRuns.Train(dir.File("run.yaml"), [], resume: false, _ => { });
     }
 
+    /// <summary>Runs <paramref name="body"/> into output_dir <paramref name="output"/>; <paramref name="stopAt"/> interrupts it when that step is reported.</summary>
+    private static void RunUntil(TempFolder dir, string body, string output, long? stopAt = null, bool resume = false)
+    {
+        File.WriteAllText(dir.File("run.yaml"), body);
+        var progress = new SyncProgress(p => { if (p.Step == stopAt) throw new OperationCanceledException(); });
+        TrainingRuns.Train(dir.File("run.yaml"), [$"output_dir={output}"], resume, _ => { }, progress);
+    }
+
+    /// <summary>A reward model folder: the tiny preset's trunk (seeded) with a fresh score head.</summary>
+    private static void SaveRewardModel(string folder)
+    {
+        var config = ModelConfig.FromJson(ModelPresets.Config("tiny", null), "tiny");
+        using var reward = new LlamaForSequenceClassification(config with { PadTokenId = 0 });
+        using var causal = new LlamaForCausalLM(config);
+        causal.InitializeWeights(3);
+        using (no_grad())
+            foreach (var (name, p) in reward.named_parameters())
+                if (name != "score.weight") p.copy_(causal.named_parameters().First(q => q.name == name).parameter);
+        reward.InitializeScore(4);
+        HfModelFolder.Save(reward, folder);
+    }
+
     private static double Number(JsonObject summary, string key) => summary[key]!.GetValue<double>();
 
     [Fact]
@@ -64,6 +86,23 @@ public sealed class AlignmentRecipeTests
         Assert.True(File.Exists(dir.File("out/adapter_model.safetensors")));
     }
 
+    [Theory]
+    [InlineData("rl: dpo\nrl_beta: 0.1\n", 3L)]
+    [InlineData("stage: ppo\nreward_model: rm\nrollout_batch_size: 4\nppo_epochs: 2\nmax_new_tokens: 8\n", 3L)]
+    public void A_killed_alignment_run_resumes_to_the_uninterrupted_adapter(string stage, long stopAt)
+    {
+        using var dir = new TempFolder();
+        if (stage.Contains("ppo", StringComparison.Ordinal)) SaveRewardModel(dir.File("rm"));
+        string body = Pairs.Replace("max_steps: 4", "max_steps: 4\nsave_steps: 2").Replace("micro_batch_size: 8", "micro_batch_size: 2")
+            + "\n" + stage + "adapter: lora\nlora_r: 4\nlora_alpha: 8\nlora_target_linear: true\n";
+        RunUntil(dir, body, "whole");
+        Assert.Throws<OperationCanceledException>(() => RunUntil(dir, body, "cut", stopAt));
+        Assert.True(Directory.Exists(dir.File("cut/checkpoints/checkpoint-2")));
+        Assert.False(File.Exists(dir.File("cut/adapter_model.safetensors")));
+        RunUntil(dir, body, "cut", resume: true);
+        Assert.Equal(File.ReadAllBytes(dir.File("whole/adapter_model.safetensors")), File.ReadAllBytes(dir.File("cut/adapter_model.safetensors")));
+    }
+
     [Fact]
     public void Full_ipo_with_precomputed_reference_log_probs_raises_the_margin()
     {
@@ -79,17 +118,7 @@ public sealed class AlignmentRecipeTests
     public void Ppo_runs_against_a_reward_model_folder_and_logs_reward_kl_entropy_and_clipping()
     {
         using var dir = new TempFolder();
-        var config = ModelConfig.FromJson(ModelPresets.Config("tiny", null), "tiny");
-        using (var reward = new LlamaForSequenceClassification(config with { PadTokenId = 0 }))
-        {
-            using var causal = new LlamaForCausalLM(config);
-            causal.InitializeWeights(3);
-            using (no_grad())
-                foreach (var (name, p) in reward.named_parameters())
-                    if (name != "score.weight") p.copy_(causal.named_parameters().First(q => q.name == name).parameter);
-            reward.InitializeScore(4);
-            HfModelFolder.Save(reward, dir.File("rm"));
-        }
+        SaveRewardModel(dir.File("rm"));
         var summary = Train(dir, Pairs.Replace("max_steps: 4", "max_steps: 2").Replace("val_set_size: 8", "val_set_size: 4").Replace("micro_batch_size: 8", "micro_batch_size: 2")
             + "\nstage: ppo\nreward_model: rm\nrollout_batch_size: 4\nppo_epochs: 2\nmax_new_tokens: 8\nadapter: lora\nlora_r: 4\nlora_alpha: 8\nlora_target_linear: true\n");
         Assert.True(double.IsFinite(Number(summary, "mean_reward_before")) && double.IsFinite(Number(summary, "mean_reward_after")));

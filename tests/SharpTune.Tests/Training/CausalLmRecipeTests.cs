@@ -65,10 +65,6 @@ public sealed class CausalLmRecipeTests
     private static JsonObject Run(string config, string[]? overrides = null, bool resume = false, Action<TrainingProgress>? onStep = null) =>
         new CausalLmRecipe(TrainConfig.Load(config, overrides), _ => { }, onStep is null ? null : new SyncProgress(onStep)).Run(resume);
 
-    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => action(value);
-    }
 
     /// <summary>A tiny base model folder to fine-tune, made by a short pretraining run.</summary>
     private static void MakeBase(TempFolder dir)

@@ -57,10 +57,6 @@ public sealed class PromptLearningRunTests
     private static JsonObject Run(string config, string[]? overrides = null, bool resume = false, Action<TrainingProgress>? onStep = null) =>
         new CausalLmRecipe(TrainConfig.Load(config, overrides), _ => { }, onStep is null ? null : new SyncProgress(onStep)).Run(resume);
 
-    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => action(value);
-    }
 
     [Fact]
     public void A_resumed_prefix_tuning_run_ends_with_the_same_adapter_and_encoder()
