@@ -135,15 +135,16 @@ public sealed record TrainConfig
         string outputDir = data.OutputDir ?? throw new SharpTuneException($"{path}: required key 'output_dir' is missing");
         bool allText = data.Datasets.All(d => d.Format == DatasetFormat.Text);
         string? rl = root.String("rl");
-        if (rl is not (null or "dpo" or "ipo")) throw root.Error("rl", $"expected dpo or ipo (or stage: reward / ppo), got '{rl}'");
-        string stage = root.String("stage") ?? (rl is not null ? "dpo" : allText ? "pretrain" : "sft");
-        if (stage is not ("pretrain" or "sft" or "distill" or "reward" or "dpo" or "ppo"))
-            throw root.Error("stage", $"expected pretrain, sft, distill, reward, dpo or ppo, got '{stage}'");
-        if (rl is not null && stage != "dpo") throw root.Error("rl", $"is for stage dpo, not {stage}");
+        if (rl is not (null or "dpo" or "ipo" or "orpo")) throw root.Error("rl", $"expected dpo, ipo or orpo (or stage: reward / ppo), got '{rl}'");
+        string rlStage = rl == "orpo" ? "orpo" : "dpo";
+        string stage = root.String("stage") ?? (rl is not null ? rlStage : allText ? "pretrain" : "sft");
+        if (stage is not ("pretrain" or "sft" or "distill" or "reward" or "dpo" or "orpo" or "ppo"))
+            throw root.Error("stage", $"expected pretrain, sft, distill, reward, dpo, orpo or ppo, got '{stage}'");
+        if (rl is not null && stage != rlStage) throw root.Error("rl", $"is for stage {rlStage}, not {stage}");
         var distillation = DistillationSettings.Read(yaml, outputDir);
         if (stage == "distill" && distillation is null) throw root.Error("stage", "distill needs teacher_model (a model folder, an adapter folder or run:OTHER.yaml)");
         if (stage != "distill" && distillation is not null) throw root.Error("teacher_model", "a teacher is used only with stage: distill");
-        bool pairStage = stage is "reward" or "dpo" or "ppo";
+        bool pairStage = stage is "reward" or "dpo" or "orpo" or "ppo";
         if (!pairStage && data.Datasets.FirstOrDefault(d => d.Format == DatasetFormat.Preference) is { } pref)
             throw new SharpTuneException($"{pref.ConfigPosition}: preference data is for reward modelling, DPO and PPO, not {stage}");
         if (pairStage && data.Datasets.FirstOrDefault(d => d.Format != DatasetFormat.Preference) is { } other)
@@ -154,6 +155,7 @@ public sealed record TrainConfig
             bool applies = key switch
             {
                 "rl_beta" or "dpo_beta" or "rl_loss_type" or "dpo_label_smoothing" or "precompute_ref_log_probs" => stage == "dpo",
+                "orpo_alpha" => stage == "orpo",
                 _ => stage == "ppo",
             };
             if (!applies) throw root.Error(key, $"is not a setting of stage {stage}");
@@ -282,7 +284,7 @@ public sealed record TrainConfig
         if (pairStage && config.TrainTokenizer is not null) throw root.Error("train_tokenizer", $"stage {stage} starts from a trained model, which brings its own tokenizer");
         if (stage == "ppo" && adapter.Kind != Adapters.AdapterKind.Lora)
             throw root.Error("stage", "ppo trains a LoRA policy (adapter: lora), whose disabled adapter is the reference model");
-        if (stage is "dpo" or "reward" && adapter.Kind is not (Adapters.AdapterKind.None or Adapters.AdapterKind.Lora))
+        if (stage is "dpo" or "orpo" or "reward" && adapter.Kind is not (Adapters.AdapterKind.None or Adapters.AdapterKind.Lora))
             throw root.Error("adapter", $"stage {stage} trains in full or with LoRA, not with {adapter.Method}");
         if (stage == "reward" && adapter.Quantization is not null)
             throw root.Error("adapter", "the reward stage trains an unquantized model: use adapter: lora (or full)");

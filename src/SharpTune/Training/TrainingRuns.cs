@@ -65,6 +65,7 @@ public static class TrainingRuns
             "distill" => new Distillation.DistillRecipe(config, log, progress).Run(resume),
             "reward" => new RewardRecipe(config, log, progress).Run(resume),
             "dpo" => new DpoRecipe(config, log, progress).Run(resume),
+            "orpo" => new OrpoRecipe(config, log, progress).Run(resume),
             "ppo" => new PpoRecipe(config, log, progress).Run(resume),
             _ => new CausalLmRecipe(config, log, progress, group: group).Run(resume),
         };

@@ -110,4 +110,18 @@ public sealed class AlignmentLossTests
         Assert.Equal(Math.Log(0.375), sum.item<float>(), 5);
         Assert.Equal(2f, count.item<float>());
     }
+
+    [Fact]
+    public void Orpo_loss_is_the_log_sigmoid_of_the_log_odds_ratio_by_hand()
+    {
+        // p(chosen) = 0.5 (odds 1), p(rejected) = 0.2 (odds 0.25): log odds ratio = ln 4; loss = λ·ln(1 + 1/4).
+        var (losses, logOdds, chosen, rejected) = OrpoLoss.Compute(tensor(new[] { MathF.Log(0.5f) }), tensor(new[] { MathF.Log(0.2f) }), 0.1);
+        Assert.Equal(Math.Log(4), logOdds.item<float>(), 5);
+        Assert.Equal(0.1 * Math.Log(1.25), losses.item<float>(), 6);
+        Assert.Equal(0.1 * Math.Log(0.5), chosen.item<float>(), 6);
+        Assert.Equal(0.1 * Math.Log(0.2), rejected.item<float>(), 6);
+        // Equal answers: ratio 0, loss λ·ln 2.
+        var (even, _, _, _) = OrpoLoss.Compute(tensor(new[] { -1.0f }), tensor(new[] { -1.0f }), 0.5);
+        Assert.Equal(0.5 * Math.Log(2), even.item<float>(), 6);
+    }
 }

@@ -11,7 +11,7 @@ public sealed record AlignmentSettings
     /// <summary>The keys this reader owns.</summary>
     public static readonly IReadOnlyList<string> Keys =
     [
-        "rl", "rl_beta", "dpo_beta", "rl_loss_type", "dpo_label_smoothing", "precompute_ref_log_probs",
+        "rl", "rl_beta", "dpo_beta", "rl_loss_type", "dpo_label_smoothing", "precompute_ref_log_probs", "orpo_alpha",
         "reward_model", "ppo_epochs", "rollout_batch_size", "kl_coef", "kl_target", "kl_horizon", "cliprange", "cliprange_value",
         "vf_coef", "gamma", "lam", "max_new_tokens", "temperature", "eval_prompts",
     ];
@@ -27,6 +27,9 @@ public sealed record AlignmentSettings
 
     /// <summary><c>precompute_ref_log_probs</c>: compute the reference's log-probabilities of every pair once before training.</summary>
     public bool PrecomputeReferenceLogProbs { get; init; }
+
+    /// <summary><c>orpo_alpha</c> (axolotl's name; TRL's ORPO <c>beta</c>): λ, the weight of ORPO's odds-ratio term beside the chosen answers' NLL.</summary>
+    public double OrpoAlpha { get; init; } = 0.1;
 
     /// <summary><c>reward_model</c>: the reward model's folder (a sequence classifier) for PPO.</summary>
     public string? RewardModel { get; init; }
@@ -124,6 +127,7 @@ public sealed record AlignmentSettings
             LossType = lossType,
             LabelSmoothing = Fraction("dpo_label_smoothing", 0, 0.4999),
             PrecomputeReferenceLogProbs = root.Bool("precompute_ref_log_probs", false),
+            OrpoAlpha = Positive("orpo_alpha", 0.1),
             RewardModel = reward,
             RewardRun = rewardRun,
             PpoEpochs = Count("ppo_epochs", 4, 1000),
