@@ -55,18 +55,10 @@ public sealed class DpoRecipe(TrainConfig config, Action<string> log, IProgress<
         var (state, before, after) = new PairwiseTrainer(config, log, progress).Run(objective, trainable, data.TrainPairs, data.ValidationPairs, resume);
         double seconds = clock.Elapsed.TotalSeconds;
         objective.Save(config.OutputDir);
-        var results = new JsonObject
-        {
-            ["reward_accuracy_before"] = before["eval_reward_accuracy"]?.DeepClone(),
-            ["reward_accuracy_after"] = after["eval_reward_accuracy"]?.DeepClone(),
-            ["reward_margin_before"] = before["eval_reward_margin"]?.DeepClone(),
-            ["reward_margin_after"] = after["eval_reward_margin"]?.DeepClone(),
-            ["eval_loss_before"] = before["eval_loss"]?.DeepClone(),
-            ["eval_loss_after"] = after["eval_loss"]?.DeepClone(),
-            ["loss_type"] = settings.LossType.ToString().ToLowerInvariant(),
-            ["beta"] = settings.Beta,
-            ["reference"] = precompute ? "precomputed" : lora is not null ? "adapter disabled" : "frozen copy",
-        };
+        var results = PairEvaluation.BeforeAfter(before, after);
+        results["loss_type"] = settings.LossType.ToString().ToLowerInvariant();
+        results["beta"] = settings.Beta;
+        results["reference"] = precompute ? "precomputed" : lora is not null ? "adapter disabled" : "frozen copy";
         log($"held-out reward accuracy {results["reward_accuracy_before"]} → {results["reward_accuracy_after"]}, margin {results["reward_margin_before"]} → {results["reward_margin_after"]}");
         return StageSummary.Write(config, model, device, state, data.TrainPairs.Count, data.ValidationPairs.Count, results,
             state.TokensSeen / Math.Max(1e-9, seconds), log);

@@ -38,16 +38,8 @@ public sealed class OrpoRecipe(TrainConfig config, Action<string> log, IProgress
         var (state, before, after) = new PairwiseTrainer(config, log, progress).Run(objective, trainable, data.TrainPairs, data.ValidationPairs, resume);
         double seconds = clock.Elapsed.TotalSeconds;
         objective.Save(config.OutputDir);
-        var results = new JsonObject
-        {
-            ["reward_accuracy_before"] = before["eval_reward_accuracy"]?.DeepClone(),
-            ["reward_accuracy_after"] = after["eval_reward_accuracy"]?.DeepClone(),
-            ["reward_margin_before"] = before["eval_reward_margin"]?.DeepClone(),
-            ["reward_margin_after"] = after["eval_reward_margin"]?.DeepClone(),
-            ["eval_loss_before"] = before["eval_loss"]?.DeepClone(),
-            ["eval_loss_after"] = after["eval_loss"]?.DeepClone(),
-            ["orpo_alpha"] = alpha,
-        };
+        var results = PairEvaluation.BeforeAfter(before, after);
+        results["orpo_alpha"] = alpha;
         log($"held-out reward accuracy {results["reward_accuracy_before"]} → {results["reward_accuracy_after"]}, margin {results["reward_margin_before"]} → {results["reward_margin_after"]}");
         return StageSummary.Write(config, model, device, state, data.TrainPairs.Count, data.ValidationPairs.Count, results,
             state.TokensSeen / Math.Max(1e-9, seconds), log);

@@ -33,4 +33,15 @@ public static class PairEvaluation
         }
         return new JsonObject { ["eval_loss"] = loss / pairs.Count, [accuracyKey] = right / pairs.Count, [marginKey] = margin / pairs.Count };
     }
+
+    /// <summary>The before/after entries summary.json reports for a stage scored by reward accuracy and margin (DPO, ORPO).</summary>
+    public static JsonObject BeforeAfter(JsonObject before, JsonObject after) => new()
+    {
+        ["reward_accuracy_before"] = before["eval_reward_accuracy"]?.DeepClone(),
+        ["reward_accuracy_after"] = after["eval_reward_accuracy"]?.DeepClone(),
+        ["reward_margin_before"] = before["eval_reward_margin"]?.DeepClone(),
+        ["reward_margin_after"] = after["eval_reward_margin"]?.DeepClone(),
+        ["eval_loss_before"] = before["eval_loss"]?.DeepClone(),
+        ["eval_loss_after"] = after["eval_loss"]?.DeepClone(),
+    };
 }
