@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using SharpTune.Adapters;
-using SharpTune.Backend;
 using SharpTune.Data;
 using SharpTune.IO;
 using SharpTune.Models;
@@ -26,11 +25,7 @@ public sealed class DpoRecipe(TrainConfig config, Action<string> log, IProgress<
     /// <summary>Runs the training (continuing from the newest checkpoint with <paramref name="resume"/>); returns summary.json's content.</summary>
     public JsonObject Run(bool resume = false)
     {
-        var device = ComputeDevice.Resolve(config.Device, "device");
-        manual_seed(config.Seed);
-        Directory.CreateDirectory(config.OutputDir);
-        var tokenizer = TrainingData.LoadTokenizer(config.Data);
-        var data = new DataPipeline(config.Data, tokenizer, log).Prepare();
+        var (device, _, data) = PreferenceStageStart.Prepare(config, log);
         var settings = config.Alignment;
 
         using var model = CausalLmModels.Load(config, device, log);
@@ -112,11 +107,7 @@ public sealed class DpoRecipe(TrainConfig config, Action<string> log, IProgress<
         private Tensor SequenceLogProbs(LlamaForCausalLM m, IReadOnlyList<TokenizedPair> pairs)
         {
             using var scope = NewDisposeScope();
-            var (chosen, rejected) = collator.CollatePairs(pairs);
-            var c = BatchTensors.From(chosen, device);
-            var r = BatchTensors.From(rejected, device);
-            var logits = m.Forward(cat([c.Ids, r.Ids]), cat([c.Mask, r.Mask]), cat([c.Positions, r.Positions]));
-            var (sum, count) = TokenLogProbs.OfLabels(logits, cat([c.Labels, r.Labels]));
+            var (sum, count) = TokenLogProbs.OfPairs(m, collator, pairs, device);
             var logps = settings.LossType == DpoLossType.Ipo ? sum / count.clamp_min(1) : sum;
             return stack([logps.narrow(0, 0, pairs.Count), logps.narrow(0, pairs.Count, pairs.Count)], 1).MoveToOuterDisposeScope();
         }

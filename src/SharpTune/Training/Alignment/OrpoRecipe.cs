@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using SharpTune.Adapters;
-using SharpTune.Backend;
 using SharpTune.Data;
 using SharpTune.Models;
 using SharpTune.Training.Optimization;
@@ -21,11 +20,7 @@ public sealed class OrpoRecipe(TrainConfig config, Action<string> log, IProgress
     /// <summary>Runs the training (continuing from the newest checkpoint with <paramref name="resume"/>); returns summary.json's content.</summary>
     public JsonObject Run(bool resume = false)
     {
-        var device = ComputeDevice.Resolve(config.Device, "device");
-        manual_seed(config.Seed);
-        Directory.CreateDirectory(config.OutputDir);
-        var tokenizer = TrainingData.LoadTokenizer(config.Data);
-        var data = new DataPipeline(config.Data, tokenizer, log).Prepare();
+        var (device, _, data) = PreferenceStageStart.Prepare(config, log);
         double alpha = config.Alignment.OrpoAlpha;
 
         using var model = CausalLmModels.Load(config, device, log);
@@ -52,11 +47,7 @@ public sealed class OrpoRecipe(TrainConfig config, Action<string> log, IProgress
         private (Tensor NllSum, Tensor ChosenTokens, Tensor OddsLosses, Tensor LogOdds, Tensor Chosen, Tensor Rejected) Terms(IReadOnlyList<TokenizedPair> pairs)
         {
             using var scope = NewDisposeScope();
-            var (chosen, rejected) = collator.CollatePairs(pairs);
-            var c = BatchTensors.From(chosen, device);
-            var r = BatchTensors.From(rejected, device);
-            var logits = model.Forward(cat([c.Ids, r.Ids]), cat([c.Mask, r.Mask]), cat([c.Positions, r.Positions]));
-            var (sum, count) = TokenLogProbs.OfLabels(logits, cat([c.Labels, r.Labels]));
+            var (sum, count) = TokenLogProbs.OfPairs(model, collator, pairs, device);
             var average = sum / count.clamp_min(1);
             int n = pairs.Count;
             var (odds, logOdds, chosenRewards, rejectedRewards) = OrpoLoss.Compute(average.narrow(0, 0, n), average.narrow(0, n, n), alpha);

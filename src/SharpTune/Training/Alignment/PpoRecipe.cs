@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using SharpTune.Adapters;
-using SharpTune.Backend;
 using SharpTune.Data;
 using SharpTune.Inference;
 using SharpTune.IO;
@@ -33,11 +32,7 @@ public sealed class PpoRecipe(TrainConfig config, Action<string> log, IProgress<
     /// <summary>Runs the training (continuing from the newest checkpoint with <paramref name="resume"/>); returns summary.json's content.</summary>
     public JsonObject Run(bool resume = false)
     {
-        var device = ComputeDevice.Resolve(config.Device, "device");
-        manual_seed(config.Seed);
-        Directory.CreateDirectory(config.OutputDir);
-        var context = TrainingData.LoadTokenizer(config.Data);
-        var data = new DataPipeline(config.Data, context, log).Prepare();
+        var (device, context, data) = PreferenceStageStart.Prepare(config, log);
         var trainPrompts = Prompts(data.TrainPairs);
         var evalPrompts = Prompts(data.ValidationPairs).Take(settings.EvalPrompts).ToList();
         if (trainPrompts.Count == 0) throw new SharpTuneException($"{config.ConfigFile}: no prompts are left for PPO after preparing the data");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using SharpTune.Adapters;
-using SharpTune.Backend;
 using SharpTune.Data;
 using SharpTune.Models;
 using SharpTune.Training.Optimization;
@@ -21,11 +20,7 @@ public sealed class RewardRecipe(TrainConfig config, Action<string> log, IProgre
     /// <summary>Runs the training (continuing from the newest checkpoint with <paramref name="resume"/>); returns summary.json's content.</summary>
     public JsonObject Run(bool resume = false)
     {
-        var device = ComputeDevice.Resolve(config.Device, "device");
-        manual_seed(config.Seed);
-        Directory.CreateDirectory(config.OutputDir);
-        var tokenizer = TrainingData.LoadTokenizer(config.Data);
-        var data = new DataPipeline(config.Data, tokenizer, log).Prepare();
+        var (device, _, data) = PreferenceStageStart.Prepare(config, log);
 
         using var model = LoadModel(device, data.PadId);
         LoraModel? lora = null;

@@ -1,3 +1,5 @@
+using SharpTune.Data;
+using SharpTune.Models;
 using static TorchSharp.torch;
 
 namespace SharpTune.Training.Alignment;
@@ -26,6 +28,21 @@ public static class TokenLogProbs
         var perToken = Of(logits.narrow(1, 0, seq - 1), shifted.masked_fill(trained.logical_not(), 0));
         var sum = (perToken * trained.to(ScalarType.Float32)).sum(-1);
         var count = trained.to(ScalarType.Float32).sum(-1);
+        return (sum.MoveToOuterDisposeScope(), count.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// <see cref="OfLabels"/> for the answers of preference pairs under <paramref name="model"/>, chosen and rejected in
+    /// one forward pass: [2·pairs] each, the chosen answers first.
+    /// </summary>
+    public static (Tensor Sum, Tensor Count) OfPairs(LlamaForCausalLM model, BatchCollator collator, IReadOnlyList<TokenizedPair> pairs, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var (chosen, rejected) = collator.CollatePairs(pairs);
+        var c = BatchTensors.From(chosen, device);
+        var r = BatchTensors.From(rejected, device);
+        var logits = model.Forward(cat([c.Ids, r.Ids]), cat([c.Mask, r.Mask]), cat([c.Positions, r.Positions]));
+        var (sum, count) = OfLabels(logits, cat([c.Labels, r.Labels]));
         return (sum.MoveToOuterDisposeScope(), count.MoveToOuterDisposeScope());
     }
 
