@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
+
+using SharpTune.Tests.Training;
 
 namespace SharpTune.Tests.Cli;
 
@@ -33,13 +34,7 @@ public sealed class TrainKillResumeTests
 
     private static string WriteConfig(TempFolder dir)
     {
-        var chats = Enumerable.Range(0, 24).Select(i => new JsonObject
-        {
-            ["messages"] = new JsonArray(
-                new JsonObject { ["role"] = "user", ["content"] = $"what is {i} plus one?" },
-                new JsonObject { ["role"] = "assistant", ["content"] = $"{i} plus one is {i + 1}." }),
-        }.ToJsonString());
-        File.WriteAllLines(dir.File("chat.jsonl"), chats);
+        PlusOneChats.Write(dir, 24);
         File.WriteAllText(dir.File("run.yaml"), Config);
         return dir.File("run.yaml");
     }

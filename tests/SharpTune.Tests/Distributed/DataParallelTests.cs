@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using SharpTune.Tests.Cli;
 
+using SharpTune.Tests.Training;
+
 namespace SharpTune.Tests.Distributed;
 
 [Collection(DistributedRuns.Name)]
@@ -51,7 +53,7 @@ public sealed class DataParallelTests
 
     private static string Write(TempFolder dir, string config)
     {
-        RunOutputs.WriteChat(dir);
+        PlusOneChats.Write(dir, 40);
         File.WriteAllText(dir.File("text.txt"), string.Join("\n\n", Enumerable.Range(0, 40).Select(i => $"the keeper lit lamp {i} before dark and the boat came home at {i % 7}.")));
         File.WriteAllText(dir.File("run.yaml"), config);
         return dir.File("run.yaml");

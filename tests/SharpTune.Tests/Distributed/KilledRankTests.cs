@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using SharpTune.Tests.Cli;
 
+using SharpTune.Tests.Training;
+
 namespace SharpTune.Tests.Distributed;
 
 [Collection(DistributedRuns.Name)]
@@ -33,7 +35,7 @@ public sealed class KilledRankTests
 
     private static string WriteConfig(TempFolder dir)
     {
-        RunOutputs.WriteChat(dir);
+        PlusOneChats.Write(dir, 40);
         File.WriteAllText(dir.File("run.yaml"), Config);
         return dir.File("run.yaml");
     }

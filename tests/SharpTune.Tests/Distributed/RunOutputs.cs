@@ -1,24 +1,11 @@
-using System.Text.Json.Nodes;
 using SharpTune.IO;
 using static TorchSharp.torch;
 
 namespace SharpTune.Tests.Distributed;
 
-/// <summary>What the multi-process tests share: their chat data, and comparing two runs' saved tensors.</summary>
+/// <summary>What the multi-process tests share: comparing two runs' saved tensors.</summary>
 internal static class RunOutputs
 {
-    /// <summary>Writes chat.jsonl: 40 "what is i plus one?" conversations.</summary>
-    public static void WriteChat(TempFolder dir)
-    {
-        var chats = Enumerable.Range(0, 40).Select(i => new JsonObject
-        {
-            ["messages"] = new JsonArray(
-                new JsonObject { ["role"] = "user", ["content"] = $"what is {i} plus one?" },
-                new JsonObject { ["role"] = "assistant", ["content"] = $"{i} plus one is {i + 1}." }),
-        }.ToJsonString());
-        File.WriteAllLines(dir.File("chat.jsonl"), chats);
-    }
-
     /// <summary>The two files hold the same tensors, each agreeing within <paramref name="relative"/> of the tensor's largest magnitude.</summary>
     public static void AssertClose(string expectedFile, string actualFile, double relative = 1e-5)
     {

@@ -13,13 +13,7 @@ public sealed class CausalLmRecipeTests
     private static string WriteConfig(TempFolder dir, string body)
     {
         File.WriteAllText(dir.File("text.txt"), string.Join("\n\n", Enumerable.Repeat(Text, 30)));
-        var chats = Enumerable.Range(0, 24).Select(i => new JsonObject
-        {
-            ["messages"] = new JsonArray(
-                new JsonObject { ["role"] = "user", ["content"] = $"what is {i} plus one?" },
-                new JsonObject { ["role"] = "assistant", ["content"] = $"{i} plus one is {i + 1}." }),
-        }.ToJsonString());
-        File.WriteAllLines(dir.File("chat.jsonl"), chats);
+        PlusOneChats.Write(dir, 24);
         File.WriteAllText(dir.File("run.yaml"), body);
         return dir.File("run.yaml");
     }

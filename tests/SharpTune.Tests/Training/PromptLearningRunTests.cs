@@ -44,12 +44,7 @@ public sealed class PromptLearningRunTests
     private static string Write(TempFolder dir, string name, string body)
     {
         File.WriteAllText(dir.File("text.txt"), string.Join("\n\n", Enumerable.Repeat("the boat came home before dark. the sea was calm. ", 30)));
-        File.WriteAllLines(dir.File("chat.jsonl"), Enumerable.Range(0, 20).Select(i => new JsonObject
-        {
-            ["messages"] = new JsonArray(
-                new JsonObject { ["role"] = "user", ["content"] = $"what is {i} plus one?" },
-                new JsonObject { ["role"] = "assistant", ["content"] = $"{i} plus one is {i + 1}." }),
-        }.ToJsonString()));
+        PlusOneChats.Write(dir, 20);
         File.WriteAllText(dir.File(name), body);
         return dir.File(name);
     }
