@@ -13,7 +13,8 @@ public static class CausalLmLoss
     /// <summary>The label value that is not trained.</summary>
     public const long IgnoreIndex = -100;
 
-    private static readonly Scalar Ignored = IgnoreIndex.ToScalar();   // held: see AdamStepScalars
+    /// <summary><see cref="IgnoreIndex"/> as a Scalar held for the process (an implicit one may be finalized mid-call: see AdamStepScalars).</summary>
+    internal static readonly Scalar Ignored = IgnoreIndex.ToScalar();
 
     /// <summary>
     /// The summed loss over the trained labels of a batch (not the mean), so that gradient accumulation can divide by

@@ -16,8 +16,6 @@ internal sealed class FusedLinearCrossEntropy : autograd.SingleTensorFunction<Fu
     /// <summary>Logit elements per chunk: 16M float32 values (64 MiB).</summary>
     public const long ChunkElements = 16L << 20;
 
-    private static readonly Scalar Ignored = CausalLmLoss.IgnoreIndex.ToScalar();
-
     /// <inheritdoc/>
     public override string Name => nameof(FusedLinearCrossEntropy);
 
@@ -45,7 +43,7 @@ internal sealed class FusedLinearCrossEntropy : autograd.SingleTensorFunction<Fu
             long n = Math.Min(chunk, rows - start);
             var h = hidden.narrow(0, start, n);
             var y = labels.narrow(0, start, n);
-            var valid = y.ne(Ignored);
+            var valid = y.ne(CausalLmLoss.Ignored);
             var target = where(valid, y, zeros_like(y)).unsqueeze(1);
             var logits = h.matmul(weight.t()).to(ScalarType.Float32);
             var logSumExp = logits.logsumexp(-1, keepdim: true);
